@@ -1,0 +1,2 @@
+// Placeholder: replaced by the real compressors.
+#include "assemble/compression.hpp"

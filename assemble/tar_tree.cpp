@@ -1,0 +1,2 @@
+// Placeholder: replaced by the real tar writer.
+#include "assemble/tar_tree.hpp"

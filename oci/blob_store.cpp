@@ -1,0 +1,110 @@
+// The content-addressed blob store: verified writes, atomic renames, verified reads.
+#include "oci/blob_store.hpp"
+
+#include <cerrno>
+
+#include "oci/error.hpp"
+
+namespace cairn::oci {
+
+namespace fs = std::filesystem;
+
+BlobWriter::BlobWriter(const fs::path& directory)
+    : directory_(directory), file_(directory / "incoming") {}
+
+void BlobWriter::write(const std::uint8_t* data, std::size_t size) {
+    hasher_.write(data, size);
+    file_.write(data, size);
+}
+
+Digest BlobWriter::commit(const std::optional<Digest>& expected,
+                          std::optional<std::int64_t> expected_size) {
+    auto size = static_cast<std::int64_t>(hasher_.size());
+    Digest digest = hasher_.finish();
+    if (expected_size && *expected_size != size) {
+        file_.discard();
+        throw Error("blob " + (expected ? expected->str() : digest.str()) + " has " +
+                    std::to_string(size) + " bytes, expected " + std::to_string(*expected_size));
+    }
+    if (expected && *expected != digest) {
+        file_.discard();
+        throw Error("blob content does not match its digest: expected " + expected->str() +
+                    ", got " + digest.str());
+    }
+    auto final_path = directory_ / std::string(digest.hex());
+    if (fs::exists(final_path)) {
+        file_.discard();  // content-addressed: the same bytes are already there
+    } else {
+        file_.commit(final_path);
+    }
+    return digest;
+}
+
+VerifyingSource::VerifyingSource(std::unique_ptr<ByteSource> inner, Digest expected,
+                                 std::int64_t expected_size, std::string what)
+    : inner_(std::move(inner)),
+      expected_(std::move(expected)),
+      expected_size_(expected_size),
+      what_(std::move(what)) {}
+
+std::size_t VerifyingSource::read(std::uint8_t* data, std::size_t capacity) {
+    std::size_t n = inner_->read(data, capacity);
+    hasher_.write(data, n);
+    if (static_cast<std::int64_t>(hasher_.size()) > expected_size_) {
+        throw Error(what_ + " is larger than the " + std::to_string(expected_size_) +
+                    " bytes its descriptor gives");
+    }
+    if (n == 0 && !checked_) {
+        checked_ = true;
+        auto size = static_cast<std::int64_t>(hasher_.size());
+        if (size != expected_size_) {
+            throw Error(what_ + " has " + std::to_string(size) + " bytes, expected " +
+                        std::to_string(expected_size_));
+        }
+        Digest actual = hasher_.finish();
+        if (actual != expected_) {
+            throw Error(what_ + " is corrupt: its content hashes to " + actual.str() +
+                        ", expected " + expected_.str());
+        }
+    }
+    return n;
+}
+
+BlobStore::BlobStore(fs::path root) : root_(std::move(root)), directory_(root_ / "blobs" / "sha256") {}
+
+bool BlobStore::has(const Digest& digest) const { return fs::exists(path_of(digest)); }
+
+fs::path BlobStore::path_of(const Digest& digest) const { return directory_ / std::string(digest.hex()); }
+
+std::unique_ptr<ByteSource> BlobStore::open(const Digest& digest) const {
+    auto path = path_of(digest);
+    if (!fs::exists(path)) {
+        throw Error("blob " + digest.str() + " is missing from " + root_.string());
+    }
+    return std::make_unique<FileSource>(path);
+}
+
+std::string BlobStore::read(const Digest& digest, std::size_t max_size) const {
+    if (!has(digest)) throw Error("blob " + digest.str() + " is missing from " + root_.string());
+    std::string content = read_small_file(path_of(digest), max_size);
+    if (Digest::of(content) != digest) {
+        throw Error("blob " + digest.str() + " in " + root_.string() +
+                    " is corrupt: its content does not match its digest");
+    }
+    return content;
+}
+
+Digest BlobStore::put(std::string_view bytes) {
+    auto blob = writer();
+    blob->write(bytes);
+    return blob->commit();
+}
+
+std::unique_ptr<BlobWriter> BlobStore::writer() {
+    std::error_code error;
+    fs::create_directories(directory_, error);
+    if (error) throw Error("cannot create " + directory_.string() + ": " + error.message());
+    return std::make_unique<BlobWriter>(directory_);
+}
+
+}  // namespace cairn::oci

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages cairn's build, tests and demo need, when they are missing.
+# Sourced or run by demo.sh, test.sh and bench.sh; needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+CAIRN_BUILD_PACKAGES=(cmake g++ make pkg-config libarchive-dev libzstd-dev libssl-dev
+    libcurl4-openssl-dev rapidjson-dev libboost-test-dev libtomlplusplus-dev libcli11-dev
+    libisal-dev zlib1g-dev)
+# Independent judges and peers for the tests, and what the demo runs images with.
+CAIRN_TEST_PACKAGES=(skopeo umoci oci-image-tool runc busybox-static jq zstd gzip tar
+    coreutils procps)
+CAIRN_BENCH_PACKAGES=(pigz zstd)
+
+cairn_install_packages() {
+    local missing=()
+    local package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$package")
+    done
+    ((${#missing[@]})) || return 0
+    echo "cairn: installing ${missing[*]}" >&2
+    local sudo=()
+    ((EUID == 0)) || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+}
+
+# Configures and builds into $1 (default build/); extra arguments go to cmake.
+cairn_build() {
+    local top build
+    top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    build=${1:-$top/build}
+    shift || true
+    cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake --build "$build" -j"$(nproc)"
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    cairn_install_packages "${CAIRN_BUILD_PACKAGES[@]}" "${CAIRN_TEST_PACKAGES[@]}"
+fi

@@ -1,6 +1,8 @@
 // Layer compression: gzip and zstd on all cores, with output that does not depend on the core count.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -19,7 +21,9 @@ Compression detect_compression(const std::uint8_t* head, std::size_t size);
 
 // A sink that compresses what it is written and passes the result to `out`, in order.
 // finish() must be called once at the end; it writes the stream's trailer.
-// The bytes produced are the same for every `threads` value >= 1.
+// The bytes produced are the same for every `threads` value >= 1 (0 is taken as 1).
+// An error from `out` or from compressing reaches the caller of write()/finish(); the
+// compressor may then only be destroyed, which never blocks for long or throws.
 class Compressor : public ByteSink {
 public:
     virtual void finish() = 0;

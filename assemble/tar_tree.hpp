@@ -31,6 +31,12 @@ struct TarOptions {
 // Entries: uid/gid 0, no user or group names, modes kept, mtime from options, no atime/ctime,
 // symlinks stored as links, hardlinks as hardlinks, parent directories of `dest` emitted.
 // Two inputs naming the same non-directory path are an error.
+// Directories above a `dest` (and the `dest` of a directory input) are 0755 unless an input
+// gives them. FIFOs, sockets and devices are left out with a warning. The bytes depend only on
+// the inputs' names, types, modes, contents and link structure, and on options.mtime: not on
+// readdir order, timestamps, owners, the process or its locale. Throws cairn::Error naming the
+// path for a missing or unreadable source and for a file that changes size while it is read;
+// an exception from `out` passes through unchanged.
 void write_tar(const std::vector<TreeInput>& inputs, const TarOptions& options, ByteSink& out);
 
 }  // namespace cairn::assemble

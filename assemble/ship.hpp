@@ -1,0 +1,22 @@
+// Writing a stacked image to a target: the blobs it lacks, the config, the manifest last.
+#pragma once
+
+#include <cstdint>
+
+#include "assemble/stack.hpp"
+#include "oci/blob_store.hpp"
+#include "oci/image_source.hpp"
+
+namespace cairn::assemble {
+
+struct ShipStats {
+    std::uint64_t bytes_written = 0;
+    std::uint64_t bytes_skipped = 0;  // blobs the target already had
+};
+
+// Base layers come from `base_source` (null for scratch), new layers from `layer_store`.
+// Every blob is verified on the way; the manifest is written only after all of them.
+ShipStats ship(oci::ImageTarget& target, oci::ImageSource* base_source,
+               const oci::BlobStore& layer_store, const StackedImage& image);
+
+}  // namespace cairn::assemble

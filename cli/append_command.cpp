@@ -1,0 +1,100 @@
+// `cairn append BASE --layer SRC[:DEST] … --to TARGET`: layers and config changes onto a base.
+#include <chrono>
+#include <iostream>
+
+#include "assemble/cache.hpp"
+#include "assemble/layer.hpp"
+#include "assemble/ship.hpp"
+#include "assemble/stack.hpp"
+#include "assemble/transport.hpp"
+#include "cli/commands.hpp"
+#include "cli/config_flags.hpp"
+#include "cli/output.hpp"
+#include "oci/blob_store.hpp"
+#include "oci/error.hpp"
+
+namespace cairn::cli {
+
+namespace {
+
+struct AppendArgs {
+    std::string base;
+    std::vector<std::string> layers;
+    std::string to;
+    std::string platform;
+    std::string compression = "gzip";
+    unsigned jobs = default_jobs();
+    ConfigFlags config;
+};
+
+assemble::NewLayer build_layer(const std::string& argument, const assemble::LayerOptions& options,
+                               oci::BlobStore& store) {
+    auto start = std::chrono::steady_clock::now();
+    auto source = assemble::LayerSource::parse(argument);
+    auto blob = store.writer();
+    auto digests = assemble::write_layer(source, options, *blob);
+    blob->commit(digests.digest, digests.size);
+    status("layer " + source.describe() + ": " + std::string(digests.digest.short_hex()) + " " +
+           human_bytes(static_cast<std::uint64_t>(digests.size)) + " in " + seconds_since(start));
+    return {.digests = digests, .description = source.describe()};
+}
+
+int run_append(const AppendArgs& args) {
+    auto start = std::chrono::steady_clock::now();
+    auto changes = to_changes(args.config);
+    auto platform = args.platform.empty() ? oci::Platform::host() : oci::Platform::parse(args.platform);
+    assemble::LayerOptions options{.compression = assemble::parse_compression(args.compression),
+                                   .threads = std::max(1u, args.jobs)};
+    options.tar.mtime = assemble::source_date_epoch();
+    options.tar.warn = [](const std::string& message) { status("warning: " + message); };
+    auto base_ref = assemble::ImageReference::parse(args.base);
+    auto target_ref = assemble::ImageReference::parse(args.to);
+
+    std::unique_ptr<oci::ImageSource> base_source;
+    oci::Image base = assemble::scratch_image(platform);
+    if (base_ref.transport != assemble::ImageReference::Transport::scratch) {
+        base_source = assemble::open_source(base_ref);
+        base = oci::load_image(*base_source, platform);
+    }
+
+    oci::BlobStore store(assemble::cache_directory());
+    std::vector<assemble::NewLayer> layers;
+    for (const auto& argument : args.layers) layers.push_back(build_layer(argument, options, store));
+
+    auto image = assemble::stack(base, layers, changes, options.tar.mtime);
+    auto target = assemble::open_target(target_ref);
+    auto stats = assemble::ship(*target, base_source.get(), store, image);
+    status("wrote " + target->name() + ": " + human_bytes(stats.bytes_written) + " written, " +
+           human_bytes(stats.bytes_skipped) + " already there, in " + seconds_since(start));
+    std::cout << image.manifest.digest << '\n';
+    return 0;
+}
+
+}  // namespace
+
+Runner add_append_command(CLI::App& app) {
+    auto args = std::make_shared<AppendArgs>();
+    auto* command = app.add_subcommand("append", "Stack layers and config changes onto a base image");
+    command->add_option("base", args->base, "BASE image (oci:DIR[:TAG], or scratch)")->required();
+    command->add_option("--layer", args->layers,
+                        "SRC[:DEST]: a directory, a file, or a .tar/.tar.gz/.tar.zst; one layer each")
+        ->required();
+    command->add_option("--to", args->to, "TARGET image (oci:DIR[:TAG])")->required();
+    auto& config = args->config;
+    command->add_option("--entrypoint", config.entrypoint, "JSON array or words")
+        ->each([args](const std::string&) { args->config.entrypoint_set = true; });
+    command->add_option("--cmd", config.cmd, "JSON array or words")
+        ->each([args](const std::string&) { args->config.cmd_set = true; });
+    command->add_option("--env", config.env, "K=V (repeatable)");
+    command->add_option("--workdir", config.workdir, "working directory");
+    command->add_option("--user", config.user, "USER[:GROUP]");
+    command->add_option("--label", config.labels, "K=V config label (repeatable)");
+    command->add_option("--annotation", config.annotations, "K=V manifest annotation (repeatable)");
+    command->add_option("--port", config.ports, "PORT[/PROTO] to expose (repeatable)");
+    command->add_option("--platform", args->platform, "OS/ARCH[/VARIANT] of a multi-platform base");
+    command->add_option("--compression", args->compression, "gzip (default) or zstd");
+    command->add_option("--jobs", args->jobs, "parallel work (default: all cores)");
+    return [args] { return run_append(*args); };
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,69 @@
+// Config-change flags to ConfigChanges.
+#include "cli/config_flags.hpp"
+
+#include <sstream>
+
+#include "oci/error.hpp"
+#include "oci/json.hpp"
+
+namespace cairn::cli {
+
+namespace {
+
+std::pair<std::string, std::string> split_assignment(const std::string& text, const std::string& flag) {
+    auto equals = text.find('=');
+    if (equals == std::string::npos || equals == 0) {
+        throw UsageError(flag + " \"" + text + "\" must be KEY=VALUE");
+    }
+    return {text.substr(0, equals), text.substr(equals + 1)};
+}
+
+void check_port(const std::string& port) {
+    auto slash = port.find('/');
+    auto number = port.substr(0, slash);
+    auto protocol = slash == std::string::npos ? "tcp" : port.substr(slash + 1);
+    bool digits = !number.empty() && number.size() <= 5 &&
+                  number.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoul(number) == 0 || std::stoul(number) > 65535 ||
+        (protocol != "tcp" && protocol != "udp" && protocol != "sctp")) {
+        throw UsageError("--port \"" + port + "\" must be PORT[/tcp|udp|sctp], e.g. 8080/tcp");
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> parse_command_words(const std::string& text, const std::string& flag) {
+    if (text.starts_with("[")) {
+        try {
+            auto document = oci::json::parse_object("{\"words\":" + text + "}", flag, 1 << 20);
+            auto words = oci::json::string_array(document, "words", flag);
+            return words;
+        } catch (const Error& e) {
+            throw UsageError(flag + " is not a JSON array of strings: " + text);
+        }
+    }
+    std::vector<std::string> words;
+    std::istringstream stream(text);
+    for (std::string word; stream >> word;) words.push_back(word);
+    return words;
+}
+
+assemble::ConfigChanges to_changes(const ConfigFlags& flags) {
+    assemble::ConfigChanges changes;
+    if (flags.entrypoint_set) changes.entrypoint = parse_command_words(flags.entrypoint, "--entrypoint");
+    if (flags.cmd_set) changes.cmd = parse_command_words(flags.cmd, "--cmd");
+    for (const auto& item : flags.env) changes.env.push_back(split_assignment(item, "--env"));
+    if (!flags.workdir.empty()) changes.workdir = flags.workdir;
+    if (!flags.user.empty()) changes.user = flags.user;
+    for (const auto& item : flags.labels) changes.labels.insert(split_assignment(item, "--label"));
+    for (const auto& item : flags.annotations) {
+        changes.annotations.insert(split_assignment(item, "--annotation"));
+    }
+    for (const auto& port : flags.ports) {
+        check_port(port);
+        changes.ports.push_back(port);
+    }
+    return changes;
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,138 @@
+// `cairn inspect IMAGE [--raw|--config|--json]`: what an image is, for people and for scripts.
+#include <iostream>
+
+#include "assemble/transport.hpp"
+#include "cli/commands.hpp"
+#include "oci/error.hpp"
+#include "oci/image.hpp"
+#include "oci/media_types.hpp"
+
+namespace cairn::cli {
+
+namespace {
+
+struct InspectArgs {
+    std::string image;
+    std::string platform;
+    bool raw = false;
+    bool config = false;
+    bool json = false;
+};
+
+std::string words_json(const std::vector<std::string>& words) {
+    rapidjson::StringBuffer buffer;
+    oci::json::Writer writer(buffer);
+    writer.StartArray();
+    for (const auto& word : words) writer.String(word.c_str(), static_cast<rapidjson::SizeType>(word.size()));
+    writer.EndArray();
+    return buffer.GetString();
+}
+
+void print_json(const std::string& name, const oci::ManifestBlob& top, const oci::Image& image) {
+    rapidjson::StringBuffer buffer;
+    oci::json::Writer writer(buffer);
+    const auto& config = image.config;
+    writer.StartObject();
+    oci::json::write_key_string(writer, "reference", name);
+    oci::json::write_key_string(writer, "digest", image.manifest_blob.digest.str());
+    oci::json::write_key_string(writer, "mediaType", image.manifest_blob.media_type);
+    if (top.digest != image.manifest_blob.digest) {
+        oci::json::write_key_string(writer, "indexDigest", top.digest.str());
+    }
+    oci::json::write_key_string(writer, "platform", config.platform().str());
+    writer.Key("layers");
+    writer.StartArray();
+    auto diff_ids = config.diff_ids();
+    for (std::size_t i = 0; i < image.manifest.layers.size(); ++i) {
+        const auto& layer = image.manifest.layers[i];
+        writer.StartObject();
+        oci::json::write_key_string(writer, "digest", layer.digest.str());
+        oci::json::write_key_string(writer, "mediaType", layer.media_type);
+        writer.Key("size");
+        writer.Int64(layer.size);
+        if (i < diff_ids.size()) oci::json::write_key_string(writer, "diffID", diff_ids[i].str());
+        writer.EndObject();
+    }
+    writer.EndArray();
+    writer.Key("config");
+    writer.StartObject();
+    oci::json::write_key_string(writer, "digest", image.manifest.config.digest.str());
+    oci::json::write_string_array(writer, "entrypoint", config.entrypoint());
+    oci::json::write_string_array(writer, "cmd", config.cmd());
+    oci::json::write_string_array(writer, "env", config.env());
+    oci::json::write_key_string(writer, "user", config.user());
+    oci::json::write_key_string(writer, "workdir", config.workdir());
+    oci::json::write_string_array(writer, "ports", config.exposed_ports());
+    oci::json::write_string_map(writer, "labels", config.labels());
+    writer.EndObject();
+    if (!image.manifest.annotations.empty()) {
+        oci::json::write_string_map(writer, "annotations", image.manifest.annotations);
+    }
+    writer.EndObject();
+    std::cout << buffer.GetString() << '\n';
+}
+
+void print_human(const std::string& name, const oci::ManifestBlob& top, const oci::Image& image) {
+    const auto& config = image.config;
+    std::cout << "Image:       " << name << '\n';
+    if (top.digest != image.manifest_blob.digest) {
+        std::cout << "Index:       " << top.digest << " (" << top.media_type << ")\n";
+    }
+    std::cout << "Digest:      " << image.manifest_blob.digest << '\n'
+              << "MediaType:   " << image.manifest_blob.media_type << '\n'
+              << "Platform:    " << config.platform().str() << '\n'
+              << "Config:      " << image.manifest.config.digest << '\n'
+              << "Layers:      " << image.manifest.layers.size() << '\n';
+    for (const auto& layer : image.manifest.layers) {
+        std::cout << "  " << layer.digest << "  " << layer.size << "  " << layer.media_type << '\n';
+    }
+    auto line = [](const char* label, const std::string& value) {
+        if (!value.empty()) std::cout << label << value << '\n';
+    };
+    if (!config.entrypoint().empty()) line("Entrypoint:  ", words_json(config.entrypoint()));
+    if (!config.cmd().empty()) line("Cmd:         ", words_json(config.cmd()));
+    for (const auto& env : config.env()) line("Env:         ", env);
+    line("User:        ", config.user());
+    line("WorkingDir:  ", config.workdir());
+    for (const auto& port : config.exposed_ports()) line("Port:        ", port);
+    for (const auto& [key, value] : config.labels()) line("Label:       ", key + "=" + value);
+    for (const auto& [key, value] : image.manifest.annotations) line("Annotation:  ", key + "=" + value);
+}
+
+int run_inspect(const InspectArgs& args) {
+    if (args.raw + args.config + args.json > 1) {
+        throw UsageError("--raw, --config and --json exclude each other");
+    }
+    auto reference = assemble::ImageReference::parse(args.image);
+    auto source = assemble::open_source(reference);
+    auto top = source->top();
+    if (args.raw) {
+        std::cout << top.bytes;
+        return 0;
+    }
+    auto platform = args.platform.empty() ? oci::Platform::host() : oci::Platform::parse(args.platform);
+    auto image = oci::load_image(*source, platform);
+    if (args.config) {
+        std::cout << image.config.to_json() << '\n';
+    } else if (args.json) {
+        print_json(source->name(), top, image);
+    } else {
+        print_human(source->name(), top, image);
+    }
+    return 0;
+}
+
+}  // namespace
+
+Runner add_inspect_command(CLI::App& app) {
+    auto args = std::make_shared<InspectArgs>();
+    auto* command = app.add_subcommand("inspect", "Show an image's manifest, layers and config");
+    command->add_option("image", args->image, "IMAGE (oci:DIR[:TAG])")->required();
+    command->add_flag("--raw", args->raw, "print the manifest (or index) bytes as stored");
+    command->add_flag("--config", args->config, "print the image config");
+    command->add_flag("--json", args->json, "print everything as one JSON object");
+    command->add_option("--platform", args->platform, "OS/ARCH[/VARIANT] to pick from an index");
+    return [args] { return run_inspect(*args); };
+}
+
+}  // namespace cairn::cli

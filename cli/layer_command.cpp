@@ -1,0 +1,85 @@
+// `cairn layer SRC[:DEST] … --to FILE`: one deterministic layer tarball from local files.
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "assemble/layer.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "oci/error.hpp"
+#include "oci/file.hpp"
+
+namespace cairn::cli {
+
+namespace {
+
+struct LayerArgs {
+    std::vector<std::string> sources;
+    std::string to;
+    std::string compression = "gzip";
+    unsigned jobs = default_jobs();
+};
+
+assemble::LayerSource merge_sources(const std::vector<std::string>& arguments) {
+    assemble::LayerSource merged;
+    for (const auto& argument : arguments) {
+        auto source = assemble::LayerSource::parse(argument);
+        if (!source.tarball.empty()) {
+            if (arguments.size() > 1) {
+                throw UsageError("layer source " + argument +
+                                 " is a tarball: it is a layer of its own and cannot be merged");
+            }
+            return source;
+        }
+        merged.trees.insert(merged.trees.end(), source.trees.begin(), source.trees.end());
+    }
+    return merged;
+}
+
+int run_layer(const LayerArgs& args) {
+    auto start = std::chrono::steady_clock::now();
+    assemble::LayerOptions options{.compression = assemble::parse_compression(args.compression),
+                                   .threads = std::max(1u, args.jobs)};
+    options.tar.mtime = assemble::source_date_epoch();
+    options.tar.warn = [](const std::string& message) { status("warning: " + message); };
+    auto source = merge_sources(args.sources);
+
+    assemble::LayerDigests digests = [&] {
+        if (args.to == "-") {
+            oci::FdSink out(STDOUT_FILENO, "standard output");
+            return assemble::write_layer(source, options, out);
+        }
+        oci::TemporaryFile file(args.to);
+        auto result = assemble::write_layer(source, options, file);
+        file.commit();
+        return result;
+    }();
+
+    status("layer " + args.to + ": " + human_bytes(static_cast<std::uint64_t>(digests.size)) + " " +
+           std::string(assemble::compression_name(digests.compression)) + " in " +
+           seconds_since(start));
+    auto& out = args.to == "-" ? std::cerr : std::cout;
+    out << "digest " << digests.digest << "\n"
+        << "diff_id " << digests.diff_id << "\n"
+        << "size " << digests.size << "\n"
+        << "media_type " << assemble::layer_media_type(digests.compression, false) << "\n";
+    return 0;
+}
+
+}  // namespace
+
+Runner add_layer_command(CLI::App& app) {
+    auto args = std::make_shared<LayerArgs>();
+    auto* command = app.add_subcommand("layer", "Write one deterministic layer tarball");
+    command->add_option("sources", args->sources,
+                        "SRC[:DEST]: a directory (contents under DEST, default /), a file "
+                        "(placed at DEST), or a .tar/.tar.gz/.tar.zst used as it is")
+        ->required();
+    command->add_option("--to", args->to, "FILE to write (- for standard output)")->required();
+    command->add_option("--compression", args->compression, "gzip (default), zstd or none");
+    command->add_option("--jobs", args->jobs, "threads for compression (default: all cores)");
+    return [args] { return run_layer(*args); };
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,45 @@
+// Status lines and human-readable numbers.
+#include "cli/output.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+namespace cairn::cli {
+
+void status(std::string_view message) {
+    static const bool terminal = ::isatty(STDERR_FILENO) == 1;
+    if (!terminal) {
+        std::time_t now = std::time(nullptr);
+        std::tm parts{};
+        gmtime_r(&now, &parts);
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ ", &parts);
+        std::cerr << stamp;
+    }
+    std::cerr << message << '\n';
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+    static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1000 && unit < 4) {
+        value /= 1000;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
+    return text;
+}
+
+std::string seconds_since(std::chrono::steady_clock::time_point start) {
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2fs", elapsed.count());
+    return text;
+}
+
+}  // namespace cairn::cli

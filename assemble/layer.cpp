@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "assemble/tar_check.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 #include "oci/media_types.hpp"
@@ -44,7 +45,8 @@ LayerDigests compressed_tarball(const fs::path& path, Compression compression, B
     TeeSource tee(file, to_output);
     auto tar = make_decompressor(compression, tee);
     oci::Sha256 tar_hash;
-    copy_stream(*tar, tar_hash);
+    TeeSource hashed(*tar, tar_hash);
+    check_tar_stream(hashed, path.string());
     // Drain what the decompressor left unread (padding after the last frame).
     CountingSink rest;
     copy_stream(tee, rest);
@@ -81,7 +83,7 @@ LayerSource LayerSource::parse(std::string_view argument) {
     std::error_code error;
     auto status = fs::symlink_status(path, error);
     if (error || !fs::exists(status)) {
-        throw UsageError("layer source " + source + " does not exist");
+        throw Error("layer source " + source + " does not exist");
     }
     LayerSource layer;
     if (fs::is_regular_file(fs::status(path, error)) && is_tarball_name(source)) {
@@ -115,7 +117,8 @@ LayerDigests write_layer(const LayerSource& source, const LayerOptions& options,
     TeeSink tar_sink(tar_hash, *compressor);
     if (!source.tarball.empty()) {
         oci::FileSource file(source.tarball);
-        copy_stream(file, tar_sink);
+        TeeSource into_layer(file, tar_sink);
+        check_tar_stream(into_layer, source.tarball.string());
     } else {
         write_tar(source.trees, options.tar, tar_sink);
     }

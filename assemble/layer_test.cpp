@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(parses_source_and_dest) {
     BOOST_TEST(assemble::LayerSource::parse((dir / "tree").string()).trees[0].dest == "/");
     BOOST_TEST(assemble::LayerSource::parse((dir / "layer.tar.gz").string()).tarball == dir / "layer.tar.gz");
     BOOST_CHECK_THROW(assemble::LayerSource::parse((dir / "layer.tar.gz").string() + ":/x"), cairn::UsageError);
-    BOOST_CHECK_THROW(assemble::LayerSource::parse((dir / "missing").string()), cairn::UsageError);
+    BOOST_CHECK_THROW(assemble::LayerSource::parse((dir / "missing").string()), cairn::Error);
     BOOST_CHECK_THROW(assemble::LayerSource::parse(""), cairn::UsageError);
 }
 
@@ -91,6 +91,26 @@ BOOST_AUTO_TEST_CASE(corrupt_tarball_is_an_error) {
     write_file(dir / "bad.tar.gz", std::string("\x1f\x8b\x08\x00garbage-not-deflate", 23));
     StringSink out;
     BOOST_CHECK_THROW(assemble::write_layer(assemble::LayerSource::parse((dir / "bad.tar.gz").string()), {}, out),
+                      cairn::Error);
+}
+
+BOOST_AUTO_TEST_CASE(files_that_are_not_tar_are_refused) {
+    TempDir dir;
+    write_file(dir / "junk.tar", "junk\n");
+    StringSink out;
+    BOOST_CHECK_EXCEPTION(
+        assemble::write_layer(assemble::LayerSource::parse((dir / "junk.tar").string()), {}, out),
+        cairn::Error, [](const cairn::Error& e) {
+            return std::string(e.what()).find("not a valid tar archive") != std::string::npos;
+        });
+    // The same junk, compressed: the gzip is fine, what it holds is not.
+    StringSink gz;
+    auto junk = assemble::LayerSource::parse((dir / "junk.tar").string());
+    auto compressor = assemble::make_compressor(assemble::Compression::gzip, gz, 1);
+    compressor->write("junk\n");
+    compressor->finish();
+    write_file(dir / "junk.tar.gz", gz.bytes);
+    BOOST_CHECK_THROW(assemble::write_layer(assemble::LayerSource::parse((dir / "junk.tar.gz").string()), {}, out),
                       cairn::Error);
 }
 

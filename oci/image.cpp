@@ -33,13 +33,16 @@ Descriptor select_platform(const Index& index, const Platform& platform, std::st
 
 Image load_image(ImageSource& source, const Platform& platform) {
     ManifestBlob blob = source.top();
+    bool chosen_without_platform_data = false;
     for (int depth = 0; media_type::is_index(blob.media_type) ||
                         (blob.media_type.empty() && sniff_media_type(blob.bytes, source.name()) ==
                                                         media_type::oci_index);
          ++depth) {
         if (depth == kMaxIndexDepth) throw Error(source.name() + ": indexes nest too deeply");
         Index index = Index::parse(blob.bytes, "index of " + source.name());
-        blob = source.manifest(select_platform(index, platform, source.name()));
+        auto entry = select_platform(index, platform, source.name());
+        chosen_without_platform_data = !entry.platform;
+        blob = source.manifest(entry);
     }
     if (!media_type::is_manifest(blob.media_type)) {
         throw Error(source.name() + " is a \"" + blob.media_type + "\", not an image");
@@ -47,6 +50,11 @@ Image load_image(ImageSource& source, const Platform& platform) {
     Manifest manifest = Manifest::parse(blob.bytes, "manifest of " + source.name());
     auto config_bytes = source.read_blob(manifest.config, json::kMaxConfigSize);
     ImageConfig config = ImageConfig::parse(config_bytes, "config of " + source.name());
+    // An index entry without platform data was taken on trust: its config must agree.
+    if (chosen_without_platform_data && !config.platform().satisfies(platform)) {
+        throw Error(source.name() + " holds an image for " + config.platform().str() + ", not " +
+                    platform.str() + "; choose the platform with --platform");
+    }
     if (config.diff_ids().size() != manifest.layers.size()) {
         throw Error(source.name() + " is inconsistent: its manifest lists " +
                     std::to_string(manifest.layers.size()) + " layers but its config " +

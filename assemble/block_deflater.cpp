@@ -41,7 +41,8 @@ void BlockDeflater::compress(const std::uint8_t* dictionary, std::size_t diction
                              std::vector<std::uint8_t>& out) {
     z_stream& z = stream_->z;
     if (size > std::numeric_limits<uInt>::max()) throw Error("gzip compression: block too large");
-    if (int result = deflateReset(&z); result != Z_OK) throw deflate_error("deflateReset", result, z);
+    if (int result = deflateReset(&z); result != Z_OK)
+        throw deflate_error("deflateReset", result, z);
     if (dictionary_size > max_dictionary) {
         dictionary += dictionary_size - max_dictionary;
         dictionary_size = max_dictionary;

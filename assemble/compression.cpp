@@ -40,8 +40,7 @@ Compression parse_compression(std::string_view name) {
     if (name == "gzip") return Compression::gzip;
     if (name == "zstd") return Compression::zstd;
     if (name == "none") return Compression::none;
-    throw UsageError("unknown compression \"" + std::string(name) +
-                     "\": use gzip, zstd or none");
+    throw UsageError("unknown compression \"" + std::string(name) + "\": use gzip, zstd or none");
 }
 
 std::string_view compression_name(Compression compression) {

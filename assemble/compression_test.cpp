@@ -4,8 +4,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -131,12 +131,14 @@ Bytes run_tool(const std::string& command, const Bytes& input) {
     auto path = std::filesystem::temp_directory_path() /
                 ("cairn-compression-test-" + std::to_string(getpid()));
     std::ofstream(path, std::ios::binary)
-        .write(reinterpret_cast<const char*>(input.data()), static_cast<std::streamsize>(input.size()));
+        .write(reinterpret_cast<const char*>(input.data()),
+               static_cast<std::streamsize>(input.size()));
     FILE* pipe = popen((command + " < '" + path.string() + "'").c_str(), "r");
     BOOST_REQUIRE(pipe);
     Bytes output;
     std::uint8_t buffer[65536];
-    while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.insert(output.end(), buffer, buffer + n);
+    while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe))
+        output.insert(output.end(), buffer, buffer + n);
     int status = pclose(pipe);
     std::filesystem::remove(path);
     BOOST_TEST(status == 0, command << " failed with status " << status);
@@ -184,7 +186,8 @@ BOOST_AUTO_TEST_CASE(names_and_magic) {
     }
     BOOST_CHECK_THROW(parse_compression("lz4"), UsageError);
     BOOST_CHECK_THROW(parse_compression("GZIP"), UsageError);
-    const std::uint8_t gzip[] = {0x1f, 0x8b, 8}, zstd[] = {0x28, 0xb5, 0x2f, 0xfd}, tar[] = {'u', 's', 't', 'a'};
+    const std::uint8_t gzip[] = {0x1f, 0x8b, 8}, zstd[] = {0x28, 0xb5, 0x2f, 0xfd},
+                       tar[] = {'u', 's', 't', 'a'};
     BOOST_TEST((detect_compression(gzip, sizeof gzip) == Compression::gzip));
     BOOST_TEST((detect_compression(zstd, sizeof zstd) == Compression::zstd));
     BOOST_TEST((detect_compression(zstd, 3) == Compression::none));
@@ -194,8 +197,9 @@ BOOST_AUTO_TEST_CASE(names_and_magic) {
 
 BOOST_AUTO_TEST_CASE(round_trips_around_block_boundaries) {
     const Bytes data = mixed_data(3 * block + 10);
-    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{32767}, std::size_t{32769},
-                             block - 1, block, block + 1, 2 * block, 2 * block + 1, 3 * block + 10}) {
+    for (std::size_t size :
+         {std::size_t{0}, std::size_t{1}, std::size_t{32767}, std::size_t{32769}, block - 1, block,
+          block + 1, 2 * block, 2 * block + 1, 3 * block + 10}) {
         Bytes input(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(size));
         for (auto c : {Compression::none, Compression::gzip, Compression::zstd}) {
             for (unsigned threads : {1u, 3u}) {
@@ -205,7 +209,8 @@ BOOST_AUTO_TEST_CASE(round_trips_around_block_boundaries) {
             }
         }
         std::size_t left_over = 1;
-        BOOST_TEST((inflate_first_member(compress(Compression::gzip, input, 2), left_over) == input));
+        BOOST_TEST(
+            (inflate_first_member(compress(Compression::gzip, input, 2), left_over) == input));
         BOOST_TEST(left_over == 0u, "gzip output of size " << size << " is not a single member");
     }
 }
@@ -277,15 +282,19 @@ BOOST_AUTO_TEST_CASE(damaged_streams_are_errors) {
         const std::string name(compression_name(c));
         Bytes corrupt = good;
         corrupt[corrupt.size() / 2] ^= 0x55;
-        BOOST_TEST(throws_error_containing([&] { decompress(c, corrupt); }, name + " stream is corrupt"));
-        for (std::size_t keep : {good.size() - 1, good.size() / 2, std::size_t{5}, std::size_t{0}}) {
+        BOOST_TEST(
+            throws_error_containing([&] { decompress(c, corrupt); }, name + " stream is corrupt"));
+        for (std::size_t keep :
+             {good.size() - 1, good.size() / 2, std::size_t{5}, std::size_t{0}}) {
             Bytes cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(keep));
-            BOOST_TEST(throws_error_containing([&] { decompress(c, cut, 777); }, name + " stream is truncated"),
+            BOOST_TEST(throws_error_containing([&] { decompress(c, cut, 777); },
+                                               name + " stream is truncated"),
                        name << " cut to " << keep << " bytes");
         }
     }
     Bytes not_gzip = {'h', 'e', 'l', 'l', 'o'};
-    BOOST_TEST(throws_error_containing([&] { decompress(Compression::gzip, not_gzip); }, "corrupt"));
+    BOOST_TEST(
+        throws_error_containing([&] { decompress(Compression::gzip, not_gzip); }, "corrupt"));
 }
 
 BOOST_AUTO_TEST_CASE(gzip_output_flows_with_bounded_buffering) {
@@ -313,7 +322,8 @@ BOOST_AUTO_TEST_CASE(sink_errors_propagate_and_destruction_is_clean) {
                 auto compressor = make_compressor(c, sink, threads);
                 auto run = [&] {
                     for (std::size_t at = 0; at < input.size(); at += 65536) {
-                        compressor->write(input.data() + at, std::min<std::size_t>(65536, input.size() - at));
+                        compressor->write(input.data() + at,
+                                          std::min<std::size_t>(65536, input.size() - at));
                     }
                     compressor->finish();
                 };

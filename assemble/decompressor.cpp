@@ -16,7 +16,8 @@ namespace {
 constexpr std::size_t input_buffer_size = 256 * 1024;
 
 Error gzip_truncated() {
-    return Error("gzip stream is truncated: it ends inside a member (incomplete download or file?)");
+    return Error(
+        "gzip stream is truncated: it ends inside a member (incomplete download or file?)");
 }
 
 }  // namespace
@@ -136,8 +137,9 @@ std::size_t ZstdDecompressor::read(std::uint8_t* data, std::size_t capacity) {
         frame_complete_ = result == 0;
         if (output.pos > 0) return output.pos;
         if (at_end && !frame_complete_) {
-            throw Error("zstd stream is truncated: it ends inside a frame (incomplete download or "
-                        "file?)");
+            throw Error(
+                "zstd stream is truncated: it ends inside a frame (incomplete download or "
+                "file?)");
         }
     }
     return 0;

@@ -59,9 +59,9 @@ private:
     std::vector<std::unique_ptr<Block>> spare_;     // done blocks kept for their buffers
 
     std::mutex mutex_;
-    std::deque<Block*> pending_;                // guarded by mutex_: blocks no worker took yet
-    std::condition_variable_any work_ready_;    // workers wait on it
-    std::condition_variable block_done_;        // the writer waits on it
+    std::deque<Block*> pending_;              // guarded by mutex_: blocks no worker took yet
+    std::condition_variable_any work_ready_;  // workers wait on it
+    std::condition_variable block_done_;      // the writer waits on it
     // Last, so the workers are stopped and joined before anything they touch is destroyed.
     std::vector<std::jthread> workers_;
 };

@@ -1,6 +1,8 @@
 // Parsing transport-qualified image references and opening their sources and targets.
 #include "assemble/transport.hpp"
 
+#include "assemble/docker_archive.hpp"
+#include "assemble/oci_archive.hpp"
 #include "oci/error.hpp"
 #include "oci/layout.hpp"
 
@@ -35,8 +37,28 @@ ImageReference ImageReference::parse(std::string_view text) {
         }
         return reference;
     }
-    for (std::string_view transport : {"oci-archive:", "docker-archive:", "dir:", "containers-storage:",
-                                       "docker-daemon:"}) {
+    // --- archives (oci-archive:, docker-archive:) ---
+    // As for oci: the file ends at the first ':'; the rest is the TAG (docker-archive: a
+    // NAME:TAG, or @N when reading).
+    for (auto [prefix, transport] : {std::pair{std::string_view("oci-archive:"), Transport::oci_archive},
+                                     std::pair{std::string_view("docker-archive:"), Transport::docker_archive}}) {
+        if (!text.starts_with(prefix)) continue;
+        auto rest = text.substr(prefix.size());
+        auto colon = rest.find(':');
+        reference.transport = transport;
+        reference.path = std::string(rest.substr(0, colon));
+        if (colon != std::string_view::npos) reference.tag = std::string(rest.substr(colon + 1));
+        if (reference.path.empty()) {
+            throw UsageError("image reference \"" + reference.text + "\" names no file (" +
+                             std::string(prefix) + "FILE[:TAG])");
+        }
+        if (colon != std::string_view::npos && reference.tag.empty()) {
+            throw UsageError("image reference \"" + reference.text + "\" has an empty tag");
+        }
+        return reference;
+    }
+    // --- end of archives ---
+    for (std::string_view transport : {"dir:", "containers-storage:", "docker-daemon:"}) {
         if (text.starts_with(transport)) {
             throw UsageError("transport \"" + std::string(transport.substr(0, transport.size() - 1)) +
                              "\" of \"" + reference.text + "\" is not supported yet; use oci:DIR[:TAG]");
@@ -51,6 +73,10 @@ std::unique_ptr<oci::ImageSource> open_source(const ImageReference& reference) {
     switch (reference.transport) {
         case ImageReference::Transport::oci:
             return std::make_unique<oci::LayoutSource>(reference.path, reference.tag);
+        case ImageReference::Transport::oci_archive:
+            return std::make_unique<OciArchiveSource>(reference.path, reference.tag);
+        case ImageReference::Transport::docker_archive:
+            return std::make_unique<DockerArchiveSource>(reference.path, reference.tag);
         case ImageReference::Transport::registry:
             registry_not_ready(reference);
         case ImageReference::Transport::scratch:
@@ -63,6 +89,10 @@ std::unique_ptr<oci::ImageTarget> open_target(const ImageReference& reference) {
     switch (reference.transport) {
         case ImageReference::Transport::oci:
             return std::make_unique<oci::LayoutTarget>(reference.path, reference.tag);
+        case ImageReference::Transport::oci_archive:
+            return std::make_unique<OciArchiveTarget>(reference.path, reference.tag);
+        case ImageReference::Transport::docker_archive:
+            return std::make_unique<DockerArchiveTarget>(reference.path, reference.tag);
         case ImageReference::Transport::registry:
             registry_not_ready(reference);
         case ImageReference::Transport::scratch:

@@ -11,14 +11,14 @@
 namespace cairn::assemble {
 
 struct ImageReference {
-    enum class Transport { oci, registry, scratch };
+    enum class Transport { oci, registry, scratch, oci_archive, docker_archive };
     Transport transport = Transport::oci;
-    std::filesystem::path path;  // oci
-    std::string tag;             // oci: the ref name, may be empty
+    std::filesystem::path path;  // oci: the directory; oci-archive, docker-archive: the file
+    std::string tag;             // oci, oci-archive: the ref name; docker-archive: REF; may be empty
     std::string text;            // as the user wrote it
 
-    // `oci:DIR[:TAG]`, `docker://REF` or a bare registry reference, or `scratch`.
-    // A malformed one is a UsageError naming it.
+    // `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:REF]`, `docker://REF`
+    // or a bare registry reference, or `scratch`. A malformed one is a UsageError naming it.
     static ImageReference parse(std::string_view text);
 };
 

@@ -218,8 +218,9 @@ case_targets() {
     expect_error 1 'a-file' append "oci:$BASE:base" --layer "$SRC:/app" --to "oci:$WORK/a-file:v1"
     assert_eq file "$(cat "$WORK/a-file")" "a file named as target"
     # Transports this build does not write.
-    expect_error 2 'docker-archive' append "oci:$BASE:base" --layer "$SRC:/app" --to "docker-archive:$WORK/x.tar"
-    assert_absent "$WORK/x.tar"
+    expect_error 2 'containers-storage' append "oci:$BASE:base" --layer "$SRC:/app" --to "containers-storage:x"
+    expect_error 2 '"dir"' append "oci:$BASE:base" --layer "$SRC:/app" --to "dir:$WORK/x"
+    assert_absent "$WORK/x"
 }
 run_case targets case_targets
 

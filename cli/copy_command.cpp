@@ -1,0 +1,98 @@
+// `cairn copy SOURCE TARGET [--platform OS/ARCH] [--all]`: an image from any transport to any
+// other.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "assemble/copy.hpp"
+#include "assemble/transport.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "oci/error.hpp"
+
+namespace cairn::cli {
+
+namespace {
+
+struct CopyArgs {
+    std::string source;
+    std::string target;
+    std::string platform;
+    std::string format;
+    bool all = false;
+};
+
+// A layout directory this copy creates is removed again if the copy fails: a failed copy
+// leaves no target behind. (Archives need no help: they are renamed into place at the end.)
+class NewLayoutGuard {
+public:
+    explicit NewLayoutGuard(const assemble::ImageReference& target) {
+        std::error_code error;
+        if (target.transport == assemble::ImageReference::Transport::oci &&
+            !std::filesystem::exists(std::filesystem::symlink_status(target.path, error))) {
+            path_ = target.path;
+        }
+    }
+    ~NewLayoutGuard() {
+        if (path_.empty()) return;
+        std::error_code ignored;  // best effort while an error is on its way to the user
+        std::filesystem::remove_all(path_, ignored);
+    }
+    NewLayoutGuard(const NewLayoutGuard&) = delete;
+    NewLayoutGuard& operator=(const NewLayoutGuard&) = delete;
+    void keep() { path_.clear(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+int run_copy(const CopyArgs& args) {
+    auto start = std::chrono::steady_clock::now();
+    assemble::CopyOptions options{.all = args.all};
+    if (!args.platform.empty()) options.platform = oci::Platform::parse(args.platform);
+    if (args.format == "oci") {
+        options.format = assemble::ManifestFormat::oci;
+    } else if (!args.format.empty()) {
+        throw UsageError("--format " + args.format + ": the one format to convert to is \"oci\" " +
+                         "(without --format, manifests are copied as they are)");
+    }
+    if (options.all && options.platform) {
+        throw UsageError("--all copies every platform; it cannot be combined with --platform");
+    }
+    auto source_ref = assemble::ImageReference::parse(args.source);
+    auto target_ref = assemble::ImageReference::parse(args.target);
+    // The source first: a source that cannot be read must not create the target.
+    auto source = assemble::open_source(source_ref);
+    NewLayoutGuard guard(target_ref);
+    auto target = assemble::open_target(target_ref);
+    auto result = assemble::copy_image(*source, *target, options);
+    guard.keep();
+    status("copied " + source->name() + " to " + target->name() + ": " +
+           human_bytes(result.bytes_copied) + " written, " + human_bytes(result.bytes_skipped) +
+           " already there, in " + seconds_since(start));
+    std::cout << result.manifest.digest << '\n';
+    return 0;
+}
+
+}  // namespace
+
+Runner add_copy_command(CLI::App& app) {
+    auto args = std::make_shared<CopyArgs>();
+    auto* command =
+        app.add_subcommand("copy", "Copy an image between transports, verifying every blob");
+    command
+        ->add_option("source", args->source,
+                     "SOURCE image (oci:DIR[:TAG], oci-archive:FILE[:TAG], "
+                     "docker-archive:FILE[:REF])")
+        ->required();
+    command->add_option("target", args->target, "TARGET image (same forms)")->required();
+    command->add_option("--platform", args->platform,
+                        "OS/ARCH[/VARIANT]: copy only that image of an index");
+    command->add_option("--format", args->format,
+                        "oci: write Docker schema 2 manifests as OCI ones (default: as they are)");
+    command->add_flag("--all", args->all,
+                      "copy a whole index (the default for targets that hold indexes)");
+    return [args] { return run_copy(*args); };
+}
+
+}  // namespace cairn::cli

@@ -128,11 +128,11 @@ void GzipCompressor::submit(bool last) {
     }
     filling_->last = last;
     emit_until(max_in_flight_ - 1);
+    in_flight_.push_back(std::move(filling_));
     {
         std::lock_guard lock(mutex_);
-        pending_.push_back(filling_.get());
+        pending_.push_back(in_flight_.back().get());
     }
-    in_flight_.push_back(std::move(filling_));
     work_ready_.notify_one();
     filling_ = std::move(next);
     // Pass on whatever is already done, so output flows while input still arrives.

@@ -11,12 +11,13 @@ namespace cairn::assemble {
 
 struct ShipStats {
     std::uint64_t bytes_written = 0;
-    std::uint64_t bytes_skipped = 0;  // blobs the target already had
+    std::uint64_t bytes_skipped = 0;  // blobs the target already had (or mounted)
 };
 
 // Base layers come from `base_source` (null for scratch), new layers from `layer_store`.
-// Every blob is verified on the way; the manifest is written only after all of them.
+// Layers go on up to `jobs` threads when the target allows it; every blob is verified on the
+// way; the manifest is written only after all of them.
 ShipStats ship(oci::ImageTarget& target, oci::ImageSource* base_source,
-               const oci::BlobStore& layer_store, const StackedImage& image);
+               const oci::BlobStore& layer_store, const StackedImage& image, unsigned jobs);
 
 }  // namespace cairn::assemble

@@ -5,15 +5,13 @@
 #include "assemble/oci_archive.hpp"
 #include "oci/error.hpp"
 #include "oci/layout.hpp"
+#include "registry/keychain.hpp"
+#include "registry/reference.hpp"
+#include "registry/registry_session.hpp"
 
 namespace cairn::assemble {
 
 namespace {
-
-[[noreturn]] void registry_not_ready(const ImageReference& reference) {
-    throw Error("registry image " + reference.text +
-                ": this build of cairn reads and writes oci: layouts only");
-}
 
 }  // namespace
 
@@ -66,10 +64,40 @@ ImageReference ImageReference::parse(std::string_view text) {
     }
     if (text.empty()) throw UsageError("empty image reference");
     reference.transport = Transport::registry;
+    registry::Reference::parse(text);  // a UsageError now rather than at first use
     return reference;
 }
 
-std::unique_ptr<oci::ImageSource> open_source(const ImageReference& reference) {
+struct Transports::Registries {
+    registry::DefaultKeychain keychain;
+    std::unique_ptr<registry::RegistrySession> session;
+};
+
+Transports::Transports(TransportOptions options) : options_(std::move(options)) {}
+
+Transports::~Transports() = default;
+
+Transports::Registries& Transports::registries() {
+    if (!registries_) {
+        registries_ = std::make_unique<Registries>();
+        registry::RegistryOptions options{.insecure_registries = options_.insecure_registries,
+                                          .ca_file = options_.ca_file,
+                                          .keychain = &registries_->keychain,
+                                          .user_agent = "cairn/" CAIRN_VERSION};
+        registries_->session = std::make_unique<registry::RegistrySession>(std::move(options));
+    }
+    return *registries_;
+}
+
+void Transports::mount_from(const oci::ImageSource& source, oci::ImageTarget& target) {
+    const auto* from = dynamic_cast<const registry::RegistrySource*>(&source);
+    auto* to = dynamic_cast<registry::RegistryTarget*>(&target);
+    if (from && to && from->reference().registry() == to->reference().registry()) {
+        to->add_mount_source(from->reference().repository());
+    }
+}
+
+std::unique_ptr<oci::ImageSource> Transports::open_source(const ImageReference& reference) {
     switch (reference.transport) {
         case ImageReference::Transport::oci:
             return std::make_unique<oci::LayoutSource>(reference.path, reference.tag);
@@ -78,14 +106,14 @@ std::unique_ptr<oci::ImageSource> open_source(const ImageReference& reference) {
         case ImageReference::Transport::docker_archive:
             return std::make_unique<DockerArchiveSource>(reference.path, reference.tag);
         case ImageReference::Transport::registry:
-            registry_not_ready(reference);
+            return registries().session->source(registry::Reference::parse(reference.text));
         case ImageReference::Transport::scratch:
             break;
     }
     throw UsageError("\"scratch\" is an empty base, not an image to read");
 }
 
-std::unique_ptr<oci::ImageTarget> open_target(const ImageReference& reference) {
+std::unique_ptr<oci::ImageTarget> Transports::open_target(const ImageReference& reference) {
     switch (reference.transport) {
         case ImageReference::Transport::oci:
             return std::make_unique<oci::LayoutTarget>(reference.path, reference.tag);
@@ -94,7 +122,7 @@ std::unique_ptr<oci::ImageTarget> open_target(const ImageReference& reference) {
         case ImageReference::Transport::docker_archive:
             return std::make_unique<DockerArchiveTarget>(reference.path, reference.tag);
         case ImageReference::Transport::registry:
-            registry_not_ready(reference);
+            return registries().session->target(registry::Reference::parse(reference.text));
         case ImageReference::Transport::scratch:
             break;
     }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "oci/image_source.hpp"
 
@@ -22,7 +23,34 @@ struct ImageReference {
     static ImageReference parse(std::string_view text);
 };
 
-std::unique_ptr<oci::ImageSource> open_source(const ImageReference& reference);
-std::unique_ptr<oci::ImageTarget> open_target(const ImageReference& reference);
+// How to reach registries: the command line's --insecure-registry and --ca-file.
+struct TransportOptions {
+    std::vector<std::string> insecure_registries;
+    std::string ca_file;
+};
+
+// Opens images of every transport. Registry images of one command share one session (its
+// connections, tokens and credentials), so this lives as long as the command.
+class Transports {
+public:
+    explicit Transports(TransportOptions options = {});
+    ~Transports();
+    Transports(const Transports&) = delete;
+    Transports& operator=(const Transports&) = delete;
+
+    std::unique_ptr<oci::ImageSource> open_source(const ImageReference& reference);
+    std::unique_ptr<oci::ImageTarget> open_target(const ImageReference& reference);
+
+    // When both are in the same registry, lets `target` mount the blobs of `source`'s
+    // repository instead of uploading them: no base bytes move.
+    static void mount_from(const oci::ImageSource& source, oci::ImageTarget& target);
+
+private:
+    struct Registries;
+    Registries& registries();
+
+    TransportOptions options_;
+    std::unique_ptr<Registries> registries_;
+};
 
 }  // namespace cairn::assemble

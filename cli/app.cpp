@@ -34,6 +34,7 @@ int run(int argc, char** argv) {
     add(add_append_command);
     add(add_inspect_command);
     add(add_copy_command);
+    add(add_login_command);
     add(add_version_command);
 
     try {

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/config_flags.hpp"
 #include "cli/output.hpp"
+#include "cli/registry_flags.hpp"
 #include "oci/blob_store.hpp"
 #include "oci/error.hpp"
 
@@ -23,7 +24,7 @@ struct AppendArgs {
     std::string to;
     std::string platform;
     std::string compression = "gzip";
-    unsigned jobs = default_jobs();
+    RegistryFlags registry;
     ConfigFlags config;
 };
 
@@ -44,16 +45,17 @@ int run_append(const AppendArgs& args) {
     auto changes = to_changes(args.config);
     auto platform = args.platform.empty() ? oci::Platform::host() : oci::Platform::parse(args.platform);
     assemble::LayerOptions options{.compression = assemble::parse_compression(args.compression),
-                                   .threads = std::max(1u, args.jobs)};
+                                   .threads = args.registry.job_count()};
     options.tar.mtime = assemble::source_date_epoch();
     options.tar.warn = [](const std::string& message) { status("warning: " + message); };
     auto base_ref = assemble::ImageReference::parse(args.base);
     auto target_ref = assemble::ImageReference::parse(args.to);
 
+    assemble::Transports transports(args.registry.transport_options());
     std::unique_ptr<oci::ImageSource> base_source;
     oci::Image base = assemble::scratch_image(platform);
     if (base_ref.transport != assemble::ImageReference::Transport::scratch) {
-        base_source = assemble::open_source(base_ref);
+        base_source = transports.open_source(base_ref);
         base = oci::load_image(*base_source, platform);
     }
 
@@ -62,8 +64,9 @@ int run_append(const AppendArgs& args) {
     for (const auto& argument : args.layers) layers.push_back(build_layer(argument, options, store));
 
     auto image = assemble::stack(base, layers, changes, options.tar.mtime);
-    auto target = assemble::open_target(target_ref);
-    auto stats = assemble::ship(*target, base_source.get(), store, image);
+    auto target = transports.open_target(target_ref);
+    if (base_source) assemble::Transports::mount_from(*base_source, *target);
+    auto stats = assemble::ship(*target, base_source.get(), store, image, args.registry.job_count());
     status("wrote " + target->name() + ": " + human_bytes(stats.bytes_written) + " written, " +
            human_bytes(stats.bytes_skipped) + " already there, in " + seconds_since(start));
     std::cout << image.manifest.digest << '\n';
@@ -75,11 +78,11 @@ int run_append(const AppendArgs& args) {
 Runner add_append_command(CLI::App& app) {
     auto args = std::make_shared<AppendArgs>();
     auto* command = app.add_subcommand("append", "Stack layers and config changes onto a base image");
-    command->add_option("base", args->base, "BASE image (oci:DIR[:TAG], or scratch)")->required();
+    command->add_option("base", args->base, "BASE image (REGISTRY/REPO[:TAG], oci:DIR[:TAG], oci-archive:…, docker-archive:…, or scratch)")->required();
     command->add_option("--layer", args->layers,
                         "SRC[:DEST]: a directory, a file, or a .tar/.tar.gz/.tar.zst; one layer each")
         ->required();
-    command->add_option("--to", args->to, "TARGET image (oci:DIR[:TAG])")->required();
+    command->add_option("--to", args->to, "TARGET image (REGISTRY/REPO[:TAG] or any other transport)")->required();
     auto& config = args->config;
     command->add_option("--entrypoint", config.entrypoint, "JSON array or words")
         ->each([args](const std::string&) { args->config.entrypoint_set = true; });
@@ -93,7 +96,7 @@ Runner add_append_command(CLI::App& app) {
     command->add_option("--port", config.ports, "PORT[/PROTO] to expose (repeatable)");
     command->add_option("--platform", args->platform, "OS/ARCH[/VARIANT] of a multi-platform base");
     command->add_option("--compression", args->compression, "gzip (default) or zstd");
-    command->add_option("--jobs", args->jobs, "parallel work (default: all cores)");
+    add_registry_flags(*command, args->registry);
     return [args] { return run_append(*args); };
 }
 

@@ -15,6 +15,7 @@ Runner add_layer_command(CLI::App& app);
 Runner add_append_command(CLI::App& app);
 Runner add_inspect_command(CLI::App& app);
 Runner add_copy_command(CLI::App& app);
+Runner add_login_command(CLI::App& app);
 Runner add_version_command(CLI::App& app);
 
 // Cores to use for compression and transfers (`--jobs`, default: all).

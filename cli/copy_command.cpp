@@ -8,6 +8,7 @@
 #include "assemble/transport.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/registry_flags.hpp"
 #include "oci/error.hpp"
 
 namespace cairn::cli {
@@ -20,6 +21,7 @@ struct CopyArgs {
     std::string platform;
     std::string format;
     bool all = false;
+    RegistryFlags registry;
 };
 
 // A layout directory this copy creates is removed again if the copy fails: a failed copy
@@ -62,9 +64,11 @@ int run_copy(const CopyArgs& args) {
     auto source_ref = assemble::ImageReference::parse(args.source);
     auto target_ref = assemble::ImageReference::parse(args.target);
     // The source first: a source that cannot be read must not create the target.
-    auto source = assemble::open_source(source_ref);
+    assemble::Transports transports(args.registry.transport_options());
+    auto source = transports.open_source(source_ref);
     NewLayoutGuard guard(target_ref);
-    auto target = assemble::open_target(target_ref);
+    auto target = transports.open_target(target_ref);
+    assemble::Transports::mount_from(*source, *target);
     auto result = assemble::copy_image(*source, *target, options);
     guard.keep();
     status("copied " + source->name() + " to " + target->name() + ": " +
@@ -82,8 +86,8 @@ Runner add_copy_command(CLI::App& app) {
         app.add_subcommand("copy", "Copy an image between transports, verifying every blob");
     command
         ->add_option("source", args->source,
-                     "SOURCE image (oci:DIR[:TAG], oci-archive:FILE[:TAG], "
-                     "docker-archive:FILE[:REF])")
+                     "SOURCE image (REGISTRY/REPO[:TAG][@DIGEST], oci:DIR[:TAG], "
+                     "oci-archive:FILE[:TAG], docker-archive:FILE[:REF])")
         ->required();
     command->add_option("target", args->target, "TARGET image (same forms)")->required();
     command->add_option("--platform", args->platform,
@@ -92,6 +96,7 @@ Runner add_copy_command(CLI::App& app) {
                         "oci: write Docker schema 2 manifests as OCI ones (default: as they are)");
     command->add_flag("--all", args->all,
                       "copy a whole index (the default for targets that hold indexes)");
+    add_registry_flags(*command, args->registry);
     return [args] { return run_copy(*args); };
 }
 

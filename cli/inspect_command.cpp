@@ -3,6 +3,7 @@
 
 #include "assemble/transport.hpp"
 #include "cli/commands.hpp"
+#include "cli/registry_flags.hpp"
 #include "oci/error.hpp"
 #include "oci/image.hpp"
 #include "oci/media_types.hpp"
@@ -17,6 +18,7 @@ struct InspectArgs {
     bool raw = false;
     bool config = false;
     bool json = false;
+    RegistryFlags registry;
 };
 
 std::string words_json(const std::vector<std::string>& words) {
@@ -104,7 +106,8 @@ int run_inspect(const InspectArgs& args) {
         throw UsageError("--raw, --config and --json exclude each other");
     }
     auto reference = assemble::ImageReference::parse(args.image);
-    auto source = assemble::open_source(reference);
+    assemble::Transports transports(args.registry.transport_options());
+    auto source = transports.open_source(reference);
     auto top = source->top();
     if (args.raw) {
         std::cout << top.bytes;
@@ -127,11 +130,12 @@ int run_inspect(const InspectArgs& args) {
 Runner add_inspect_command(CLI::App& app) {
     auto args = std::make_shared<InspectArgs>();
     auto* command = app.add_subcommand("inspect", "Show an image's manifest, layers and config");
-    command->add_option("image", args->image, "IMAGE (oci:DIR[:TAG])")->required();
+    command->add_option("image", args->image, "IMAGE (REGISTRY/REPO[:TAG][@DIGEST], oci:DIR[:TAG], oci-archive:…, docker-archive:…)")->required();
     command->add_flag("--raw", args->raw, "print the manifest (or index) bytes as stored");
     command->add_flag("--config", args->config, "print the image config");
     command->add_flag("--json", args->json, "print everything as one JSON object");
     command->add_option("--platform", args->platform, "OS/ARCH[/VARIANT] to pick from an index");
+    add_registry_flags(*command, args->registry);
     return [args] { return run_inspect(*args); };
 }
 

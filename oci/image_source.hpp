@@ -1,6 +1,7 @@
 // Where images come from and go to: the interfaces that layouts, archives and registries implement.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,13 +37,25 @@ public:
     virtual std::string read_blob(const Descriptor& descriptor, std::size_t max_size) = 0;
 };
 
+// Opens a blob's content afresh each time it is called: what a target needs to start an upload
+// over after the far end lost it part-way.
+using BlobOpener = std::function<std::unique_ptr<ByteSource>()>;
+
 class ImageTarget {
 public:
     virtual ~ImageTarget() = default;
     virtual std::string name() const = 0;
     virtual bool has_blob(const Descriptor& descriptor) = 0;
+    // Whether has_blob/put_blob may be called from several threads at once, for different blobs.
+    virtual bool parallel_uploads() const { return false; }
     // Stores a blob, verifying it against the descriptor; a mismatch stores nothing.
     virtual void put_blob(const Descriptor& descriptor, ByteSource& content) = 0;
+    // The same, for content that can be read again; targets that can lose an upload midway
+    // (registries) restart with it. By default, one read.
+    virtual void put_blob(const Descriptor& descriptor, const BlobOpener& open) {
+        auto content = open();
+        put_blob(descriptor, *content);
+    }
     // Stores a manifest or index, after all blobs it names, and points the reference at it.
     virtual void put_manifest(const ManifestBlob& manifest) = 0;
     // Stores a manifest an index names, without pointing the reference at it.

@@ -58,7 +58,10 @@ public:
     LayoutTarget(const std::filesystem::path& directory, std::string tag);
     std::string name() const override;
     bool has_blob(const Descriptor& descriptor) override;
+    // Each blob has a temporary file of its own until it is renamed into place.
+    bool parallel_uploads() const override { return true; }
     void put_blob(const Descriptor& descriptor, ByteSource& content) override;
+    using ImageTarget::put_blob;
     void put_manifest(const ManifestBlob& manifest) override;
     void put_child_manifest(const ManifestBlob& manifest) override;
     ImageLayout& layout() { return layout_; }

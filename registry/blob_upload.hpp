@@ -9,13 +9,14 @@
 #include <string>
 
 #include "oci/descriptor.hpp"
+#include "oci/image_source.hpp"
 #include "registry/registry_client.hpp"
 
 namespace cairn::registry {
 
 // Opens the blob's content again from its start, for a restart after the registry lost an
 // upload part-way.
-using BlobOpener = std::function<std::unique_ptr<ByteSource>()>;
+using BlobOpener = oci::BlobOpener;
 
 struct BlobUpload {
     RegistryClient& client;

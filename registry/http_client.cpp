@@ -287,6 +287,14 @@ void CurlExchange::check_finished() {
         case TransportError::Kind::resolve:
             throw TransportError(kind, "cannot resolve " + authority_ + " (" + detail +
                                            "); check the registry name");
+        case TransportError::Kind::connect:
+            throw TransportError(kind, "cannot connect to " + authority_ + " (" + detail +
+                                           "); is the registry running and reachable?");
+        case TransportError::Kind::tls_handshake:
+            throw TransportError(
+                kind, "the TLS handshake with " + authority_ + " failed (" + detail +
+                          "); if it speaks plain HTTP, name it with --insecure-registry " +
+                          authority_);
         default:
             throw TransportError(kind, "HTTP transfer with " + authority_ + " failed: " + detail);
     }

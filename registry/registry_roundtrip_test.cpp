@@ -3,6 +3,7 @@
 // pull everything back verified. Skipped otherwise.
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
+#include <ctime>
 
 #include "oci/manifest.hpp"
 #include "oci/media_types.hpp"
@@ -54,9 +55,10 @@ BOOST_AUTO_TEST_SUITE(registry_roundtrip)
 BOOST_AUTO_TEST_CASE(push_mount_and_pull_back, *boost::unit_test::precondition(registry_given)) {
     auto host = registry_under_test();
     RegistrySession session({.chunk_size = 1 << 20});
-    std::string config =
-        R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
-    std::string layer = pattern((3 << 20) + 12345, static_cast<unsigned>(std::time(nullptr)));
+    auto seed = static_cast<unsigned>(std::time(nullptr));
+    std::string config = R"({"architecture":"amd64","os":"linux","config":{"Labels":{"run":")" +
+                         std::to_string(seed) + R"("}},"rootfs":{"type":"layers","diff_ids":[]}})";
+    std::string layer = pattern((3 << 20) + 12345, seed);
     auto config_descriptor = describe(config, oci::media_type::oci_config);
     auto layer_descriptor = describe(layer, oci::media_type::oci_layer_gzip);
     oci::Manifest manifest{.media_type = std::string(oci::media_type::oci_manifest),

@@ -27,12 +27,13 @@ class RegistryTarget : public oci::ImageTarget {
     std::string name() const override { return reference_.str(); }
     // True when the repository has the blob, or it was just mounted from a mount source.
     bool has_blob(const oci::Descriptor& descriptor) override;
+    bool parallel_uploads() const override { return true; }
     // Skips a blob the repository has (or can mount); else uploads it, hashing what it sends:
     // content that does not match the descriptor is an Error and nothing is committed.
     void put_blob(const oci::Descriptor& descriptor, ByteSource& content) override;
     // The same, for content that can be opened again: a big upload the registry loses part-way
     // restarts instead of failing.
-    void put_blob(const oci::Descriptor& descriptor, const BlobOpener& open);
+    void put_blob(const oci::Descriptor& descriptor, const BlobOpener& open) override;
     // Checks every blob (or child manifest) the manifest names is present, then PUTs it at the
     // tag, or at the digest when the reference has only a digest (a reference's digest must be
     // the manifest's). The registry's Docker-Content-Digest, when sent, must match.

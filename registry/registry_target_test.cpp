@@ -75,6 +75,14 @@ BOOST_FIXTURE_TEST_CASE(a_small_blob_goes_up_in_one_patch, TargetFixture) {
     BOOST_TEST(target.bytes_skipped() == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(an_empty_blob_needs_no_patch, TargetFixture) {
+    auto target = this->target();
+    MemorySource content("");
+    target.put_blob(describe(""), content);
+    BOOST_TEST(registry.blobs["team/app"].contains(oci::Digest::of("").str()));
+    BOOST_TEST(count("PATCH") == 0);
+}
+
 BOOST_FIXTURE_TEST_CASE(present_blobs_are_skipped_and_counted, TargetFixture) {
     std::string bytes = "already there";
     registry.put_blob("team/app", bytes);
@@ -301,6 +309,23 @@ BOOST_FIXTURE_TEST_CASE(digest_references_push_by_digest_and_must_match, TargetF
 
     auto wrong = this->target(16 << 20, "registry.test/team/app@sha256:" + std::string(64, 'a'));
     BOOST_CHECK_THROW(wrong.put_manifest(manifest), Error);
+}
+
+BOOST_FIXTURE_TEST_CASE(an_index_goes_after_its_manifests, TargetFixture) {
+    std::string config = "{}";
+    registry.put_blob("team/app", config);
+    auto child = manifest_of(describe(config, oci::media_type::oci_config), {});
+    oci::Index index{.media_type = std::string(oci::media_type::oci_index),
+                     .manifests = {child.descriptor()}};
+    auto bytes = index.to_json();
+    oci::ManifestBlob top{
+        .bytes = bytes, .media_type = index.media_type, .digest = oci::Digest::of(bytes)};
+    auto target = this->target();
+    BOOST_CHECK_THROW(target.put_manifest(top), Error);  // its manifest is not there yet
+    target.put_child_manifest(child);
+    target.put_manifest(top);
+    BOOST_TEST(registry.manifests["team/app"]["v1"].second == bytes);
+    BOOST_TEST(registry.manifests["team/app"][child.digest.str()].second == child.bytes);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,10 +1,13 @@
 // Copying images and indexes between transports: blobs first, child manifests next, the top last.
 #include "assemble/copy.hpp"
 
+#include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "assemble/docker_archive.hpp"
+#include "assemble/parallel.hpp"
 #include "oci/error.hpp"
 #include "oci/image.hpp"
 #include "oci/manifest.hpp"
@@ -48,29 +51,43 @@ oci::ManifestBlob oci_manifest_of(const oci::ManifestBlob& blob, const std::stri
 
 class Copier {
 public:
-    Copier(oci::ImageSource& source, oci::ImageTarget& target, ManifestFormat format)
-        : source_(source), target_(target), to_oci_(format == ManifestFormat::oci) {}
+    Copier(oci::ImageSource& source, oci::ImageTarget& target, const CopyOptions& options)
+        : source_(source),
+          target_(target),
+          to_oci_(options.format == ManifestFormat::oci),
+          jobs_(target.parallel_uploads() ? std::max(options.jobs, 1u) : 1) {}
 
-    void copy_blob(const oci::Descriptor& descriptor) {
-        if (!done_.insert(descriptor.digest).second) return;
-        auto size = static_cast<std::uint64_t>(descriptor.size);
-        if (target_.has_blob(descriptor)) {
-            counts_.bytes_skipped += size;
-            ++counts_.blobs_skipped;
-            return;
+    void copy_blob(const oci::Descriptor& descriptor) { copy_blobs({descriptor}); }
+
+    // Blobs not seen before, on up to jobs_ threads.
+    void copy_blobs(const std::vector<oci::Descriptor>& descriptors) {
+        std::vector<const oci::Descriptor*> fresh;
+        for (const auto& descriptor : descriptors) {
+            if (done_.insert(descriptor.digest).second) fresh.push_back(&descriptor);
         }
-        auto content = source_.open_blob(descriptor);
-        target_.put_blob(descriptor, *content);
-        counts_.bytes_copied += size;
-        ++counts_.blobs_copied;
+        for_each_parallel(fresh.size(), jobs_, [&](std::size_t i) {
+            const auto& descriptor = *fresh[i];
+            auto size = static_cast<std::uint64_t>(descriptor.size);
+            if (target_.has_blob(descriptor)) {
+                std::lock_guard lock(counts_mutex_);
+                counts_.bytes_skipped += size;
+                ++counts_.blobs_skipped;
+                return;
+            }
+            target_.put_blob(descriptor, [&] { return source_.open_blob(descriptor); });
+            std::lock_guard lock(counts_mutex_);
+            counts_.bytes_copied += size;
+            ++counts_.blobs_copied;
+        });
     }
 
     // The blobs an image manifest names; returns the manifest to store (in the format asked).
     oci::ManifestBlob image(const oci::ManifestBlob& blob) {
         auto what = "manifest " + blob.digest.str() + " of " + source_.name();
         auto manifest = oci::Manifest::parse(blob.bytes, what);
-        copy_blob(manifest.config);
-        for (const auto& layer : manifest.layers) copy_blob(layer);
+        auto blobs = manifest.layers;
+        blobs.push_back(manifest.config);
+        copy_blobs(blobs);
         return to_oci_ ? oci_manifest_of(blob, what) : blob;
     }
 
@@ -132,6 +149,8 @@ private:
     oci::ImageSource& source_;
     oci::ImageTarget& target_;
     bool to_oci_;
+    unsigned jobs_;
+    std::mutex counts_mutex_;
     std::set<oci::Digest> done_;                     // blobs already copied or skipped
     std::map<oci::Digest, oci::Descriptor> stored_;  // child manifests: source digest -> as stored
     Counts counts_;
@@ -158,7 +177,7 @@ CopyResult copy_image(oci::ImageSource& source, oci::ImageTarget& target,
         throw UsageError(target.name() + " holds a single image, not a whole index; drop --all " +
                          "(the host's platform is copied) or choose one with --platform");
     }
-    Copier copier(source, target, options.format);
+    Copier copier(source, target, options);
     auto top = source.top();
     if (is_index(top, source.name()) && !options.platform && holds_indexes(target)) {
         return copier.top(copier.index(top, 0));

@@ -22,6 +22,8 @@ struct CopyOptions {
     // only OCI (oci-image-tool, umoci). Configs and layers keep their bytes and digests;
     // rewritten manifests get new digests, and so does an index of them.
     ManifestFormat format = ManifestFormat::keep;
+    // Blobs of one image copied at once, when the target allows it (--jobs).
+    unsigned jobs = 1;
 };
 
 struct CopyResult {

@@ -50,7 +50,7 @@ private:
 
 int run_copy(const CopyArgs& args) {
     auto start = std::chrono::steady_clock::now();
-    assemble::CopyOptions options{.all = args.all};
+    assemble::CopyOptions options{.all = args.all, .jobs = args.registry.job_count()};
     if (!args.platform.empty()) options.platform = oci::Platform::parse(args.platform);
     if (args.format == "oci") {
         options.format = assemble::ManifestFormat::oci;

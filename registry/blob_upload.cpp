@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "registry/blob_requests.hpp"
 #include "registry/registry_errors.hpp"
@@ -40,9 +41,12 @@ class Uploader {
     }
 
     void start_session();
+    void send_streamed();
+    void skip_to(std::uint64_t offset);
     void fill_chunk();
     void send_chunk();
     std::uint64_t registry_offset();
+    std::uint64_t reported_offset();
     void verify();
     void commit();
     void restart();
@@ -64,10 +68,19 @@ class Uploader {
 
 std::uint64_t Uploader::run() {
     location_ = up_.session_url;
-    fill_chunk();
+    // Content that can be opened again goes as one streamed PATCH, as docker and skopeo send
+    // it: nothing held in memory, one request however big. Otherwise, chunks in memory, each
+    // of which can be sent again.
+    const bool streamed = reopen_ && size() > 0;
+    if (!streamed) fill_chunk();
     for (int restarts = 0;; ++restarts) {
         try {
             if (location_.empty()) start_session();
+            if (streamed) {
+                send_streamed();
+                commit();
+                return sent_;
+            }
             while (true) {
                 send_chunk();
                 if (ended_) break;
@@ -79,6 +92,7 @@ std::uint64_t Uploader::run() {
             return sent_;
         } catch (const SessionLost& lost) {
             bool can_restart = reopen_ || chunk_start_ == 0;
+            if (streamed) chunk_start_ = 0;
             if (restarts >= kMaxRestarts || !can_restart) {
                 throw Error(what() + ": " + up_.client.registry() + " lost the upload after " +
                             std::to_string(chunk_start_) + " bytes (" + lost.why + ")" +
@@ -99,6 +113,78 @@ void Uploader::start_session() {
         up_.client.fail(*response, what() + " (starting the upload)");
     location_ = resolve_url(url, location);
     read_body_prefix(*response, 0);
+}
+
+// Hashes what the transport reads for the body, and checks the content ends where its
+// descriptor says.
+class HashingBody : public ByteSource {
+  public:
+    HashingBody(ByteSource& inner, oci::Sha256& hasher) : inner_(inner), hasher_(hasher) {}
+    std::size_t read(std::uint8_t* data, std::size_t capacity) override {
+        std::size_t n = inner_.read(data, capacity);
+        hasher_.write(data, n);
+        return n;
+    }
+
+  private:
+    ByteSource& inner_;
+    oci::Sha256& hasher_;
+};
+
+void Uploader::send_streamed() {
+    std::uint64_t offset = 0;
+    int failures = 0;
+    while (true) {
+        std::optional<std::chrono::milliseconds> retry_after;
+        try {
+            HashingBody body(*source_, *hasher_);
+            RegistryCall patch = call("PATCH", location_);
+            patch.headers = {"Content-Type: application/octet-stream",
+                             "Content-Range: " + std::to_string(offset) + "-" + std::to_string(size() - 1)};
+            patch.stream = &body;
+            patch.stream_size = size() - offset;
+            sent_ += size() - offset;
+            auto response = up_.client.send_once(patch);
+            long status = response->status();
+            if (status == 202 || status == 204) {
+                follow_location(*response);
+                read_body_prefix(*response, 0);
+                std::uint8_t extra;  // one more read: the end, where verifying sources check
+                if (source_->read(&extra, 1) != 0) {
+                    throw Error(what() + ": the content is larger than the " + std::to_string(size()) +
+                                " bytes its descriptor gives");
+                }
+                verify();
+                return;
+            }
+            if (status == 404 || status == 400) session_lost(*response);
+            if (status != 401 && status != 416 && !is_retryable_status(status)) up_.client.fail(*response, what());
+            retry_after = parse_retry_after(response->head().header("retry-after"), Clock::now());
+        } catch (const TransportError& error) {
+            if (!error.retryable()) throw;
+        }
+        if (++failures >= retry().max_attempts) {
+            throw Error(what() + ": gave up after " + std::to_string(failures) + " tries");
+        }
+        retry().wait(failures, retry_after);
+        offset = reported_offset();
+        if (offset > size()) throw SessionLost{"it reports more bytes than the blob has"};
+        skip_to(offset);
+    }
+}
+
+// Opens the content again and reads (and hashes) it up to `offset`, where the registry is.
+void Uploader::skip_to(std::uint64_t offset) {
+    reopened_ = (*reopen_)();
+    source_ = reopened_.get();
+    hasher_ = std::make_unique<oci::Sha256>();
+    std::vector<std::uint8_t> buffer(1 << 20);
+    while (offset > 0) {
+        auto n = source_->read(buffer.data(), std::min<std::uint64_t>(buffer.size(), offset));
+        if (n == 0) throw Error(what() + ": the content ended early when read again");
+        hasher_->write(buffer.data(), n);
+        offset -= n;
+    }
 }
 
 void Uploader::fill_chunk() {
@@ -169,6 +255,16 @@ void Uploader::send_chunk() {
 }
 
 std::uint64_t Uploader::registry_offset() {
+    auto offset = reported_offset();
+    if (offset < chunk_start_ || offset > chunk_start_ + chunk_.size()) {
+        throw SessionLost{"it holds " + std::to_string(offset) + " bytes, cairn had sent up to " +
+                          std::to_string(chunk_start_ + chunk_.size())};
+    }
+    return offset;
+}
+
+// How many bytes of the upload the registry holds (its Range header).
+std::uint64_t Uploader::reported_offset() {
     auto response = up_.client.send(call("GET", location_));
     if (response->status() == 404 || response->status() == 400) session_lost(*response);
     if (response->status() != 204 && response->status() != 200) {
@@ -184,10 +280,6 @@ std::uint64_t Uploader::registry_offset() {
         std::uint64_t last = std::stoull(range.substr(dash + 1));
         // distribution reports "0-0" for an empty upload too.
         offset = last == 0 && chunk_start_ == 0 ? 0 : last + 1;
-    }
-    if (offset < chunk_start_ || offset > chunk_start_ + chunk_.size()) {
-        throw SessionLost{"it holds " + std::to_string(offset) + " bytes, cairn had sent up to " +
-                          std::to_string(chunk_start_ + chunk_.size())};
     }
     return offset;
 }
@@ -223,6 +315,11 @@ void Uploader::commit() {
 
 void Uploader::restart() {
     location_.clear();
+    if (reopen_ && size() > 0 && chunk_.empty()) {  // streamed: from the start, afresh
+        skip_to(0);
+        verified_ = false;
+        return;
+    }
     if (chunk_start_ == 0) return;  // the first chunk is still in memory: send it again
     reopened_ = (*reopen_)();
     source_ = reopened_.get();

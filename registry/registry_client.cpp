@@ -100,7 +100,8 @@ std::unique_ptr<HttpExchange> RegistryClient::follow_redirects(const RegistryCal
     // Credentials go to the registry's own origin only, whatever URL a Location header named.
     std::optional<Url> origin;
     if (!base.empty()) origin = Url::parse(base);
-    HttpRequest request{.method = call.method, .url = call.url, .body_bytes = call.body};
+    HttpRequest request{.method = call.method, .url = call.url, .body_bytes = call.body,
+                        .body = call.stream, .body_size = call.stream_size};
     for (int hop = 0;; ++hop) {
         request.headers = call.headers;
         // Credentials go to the registry's own origin only: a redirect to blob storage (ACR,
@@ -115,6 +116,7 @@ std::unique_ptr<HttpExchange> RegistryClient::follow_redirects(const RegistryCal
             throw Error(registry_ + " redirected " + call.method + " " + redact_url(call.url) +
                         " more than " + std::to_string(kMaxRedirects) + " times");
         }
+        if (call.stream) return response;  // its body is spent: the caller decides what next
         read_body_prefix(*response, 0);
         request.url = resolve_url(request.url, location);
         if (response->status() == 303 && request.method != "HEAD") {
@@ -129,6 +131,7 @@ std::unique_ptr<HttpExchange> RegistryClient::send_once(const RegistryCall& call
     auto response = follow_redirects(call, authorization);
     if (response->status() != 401) return response;
     if (!auth_.on_unauthorized(response->head(), call.scopes, authorization)) return response;
+    if (call.stream) return response;  // renewed for the caller's next try; the body is spent
     auto again = auth_.authorization(call.scopes);
     if (again.empty()) return response;
     read_body_prefix(*response, 0);

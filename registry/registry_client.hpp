@@ -32,6 +32,10 @@ struct RegistryCall {
     std::string url;
     std::vector<std::string> headers;
     std::string_view body;  // in memory, so the call can be sent again
+    // Or a body streamed once (a whole blob): such a call is never sent again by the client;
+    // after a 401 the caller gets it back (with the token renewed) and must reopen the stream.
+    ByteSource* stream = nullptr;
+    std::uint64_t stream_size = 0;
     Scopes scopes;          // what the bearer token must allow
 };
 

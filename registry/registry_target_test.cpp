@@ -156,6 +156,37 @@ BOOST_FIXTURE_TEST_CASE(a_dropped_chunk_resumes_from_the_registrys_offset, Targe
     BOOST_TEST(count("GET /v2/team/app/blobs/uploads/") == 1);  // asked how far it got
 }
 
+BOOST_FIXTURE_TEST_CASE(a_dropped_stream_resumes_from_the_registrys_offset, TargetFixture) {
+    auto bytes = pattern(2500, 4);
+    int opened = 0;
+    BlobOpener open = [&] {
+        ++opened;
+        return std::make_unique<MemorySource>(bytes);
+    };
+    int patches = 0;
+    transport = std::make_shared<test::FakeTransport>([&](const test::Recorded& request) {
+        if (request.method == "PATCH" && ++patches == 1) {
+            registry.drop_patch_after = 700;  // the session survives: ACR keeps what arrived
+            auto response = registry.handle(request);
+            registry.drop_patch_after.reset();
+            return response;
+        }
+        return registry.handle(request);
+    });
+    auto target = RegistryTarget(Reference::parse("registry.test/team/app:v1"), client(1000));
+    target.put_blob(describe(bytes), open);
+    BOOST_TEST(registry.blobs["team/app"][oci::Digest::of(bytes).str()] == bytes);
+    std::vector<std::string> ranges;
+    for (const auto& request : transport->requests()) {
+        if (request.method == "PATCH") ranges.push_back(request.header("Content-Range"));
+    }
+    // One request for the whole blob, then the rest from where the registry got to.
+    std::vector<std::string> expected{"0-2499", "700-2499"};
+    BOOST_TEST(ranges == expected, boost::test_tools::per_element());
+    BOOST_TEST(opened == 2);
+    BOOST_TEST(count("POST") == 1);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_lost_session_restarts_a_blob_still_in_memory, TargetFixture) {
     registry.drop_patch_after = 5;
     registry.invalidate_upload_on_drop = true;  // distribution: the session is gone after a drop
@@ -175,9 +206,10 @@ BOOST_FIXTURE_TEST_CASE(a_lost_session_of_a_big_blob_restarts_when_it_can_be_reo
         ++opened;
         return std::make_unique<MemorySource>(bytes);
     };
+    // Reopenable content goes as one streamed PATCH: cut that one.
     int patches = 0;
     transport = std::make_shared<test::FakeTransport>([&](const test::Recorded& request) {
-        if (request.method == "PATCH" && ++patches == 2) {
+        if (request.method == "PATCH" && ++patches == 1) {
             registry.drop_patch_after = 10;
             registry.invalidate_upload_on_drop = true;
         }
@@ -186,6 +218,7 @@ BOOST_FIXTURE_TEST_CASE(a_lost_session_of_a_big_blob_restarts_when_it_can_be_reo
     auto target = RegistryTarget(Reference::parse("registry.test/team/app:v1"), client(1000));
     target.put_blob(describe(bytes), open);
     BOOST_TEST(opened == 2);
+    BOOST_TEST(patches == 2);  // the cut one, and the whole blob again in a new session
     BOOST_TEST(registry.blobs["team/app"][oci::Digest::of(bytes).str()] == bytes);
 
     // Without a way to reopen it, the error says to run again.

@@ -27,14 +27,15 @@ cairn_install_packages() {
         "${missing[@]}" >/dev/null
 }
 
-# Configures and builds into $1 (default build/); extra arguments go to cmake.
+# Configures and builds into $1 (default build/); extra arguments go to cmake. With
+# CAIRN_BUILD_TARGET set, builds that target alone (the bench needs only the program).
 cairn_build() {
     local top build
     top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
     build=${1:-$top/build}
     shift || true
     cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-    cmake --build "$build" -j"$(nproc)"
+    cmake --build "$build" -j"$(nproc)" ${CAIRN_BUILD_TARGET:+--target "$CAIRN_BUILD_TARGET"}
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Push and pull of a ~100 MB image: `cairn copy` beside `skopeo copy`, to and from the same
+# local docker-registry, in one run. Prints best-of-N times and ratios.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+cairn=${CAIRN:?set CAIRN to the cairn binary}
+work=$(mktemp -d)
+registry_pid=""
+cleanup() {
+    if [[ -n $registry_pid ]]; then
+        kill "$registry_pid" 2>/dev/null || true
+        wait "$registry_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$work/config.yml" <<YAML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $work/storage
+http:
+  addr: 127.0.0.1:$port
+log:
+  level: error
+YAML
+docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
+registry_pid=$!
+for ((i = 0; i < 100; i++)); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+host=127.0.0.1:$port
+
+kb=$(bench_make_tree "$work/tree")
+# A layer per top directory of the tree, so parallel transfers have something to share.
+layers=()
+for dir in "$work"/tree/usr/*; do layers+=(--layer "$dir:/usr/$(basename "$dir")"); done
+CAIRN_CACHE="$work/cache" "$cairn" append scratch "${layers[@]}" --to "oci:$work/image:v1" >/dev/null 2>&1
+echo "registry bench: image of $((kb / 1024)) MiB in ${#layers[@]} layers, $(nproc) cores, best of ${BENCH_RUNS:-3}"
+
+run=0
+push_cairn() { run=$((run + 1)); "$cairn" copy "oci:$work/image:v1" "$host/cairn$run:v1" 2>/dev/null; }
+push_skopeo() {
+    run=$((run + 1))
+    # skopeo remembers where it saw each blob and would mount it from an earlier run's
+    # repository instead of uploading: forget that, so both tools move the same bytes.
+    rm -f /var/lib/containers/cache/blob-info-cache-v1.boltdb \
+        "${HOME:-/root}/.local/share/containers/cache/blob-info-cache-v1.boltdb"
+    skopeo copy -q --dest-tls-verify=false "oci:$work/image:v1" "docker://$host/skopeo$run:v1"
+}
+pull_cairn() { rm -rf "$work/pulled"; "$cairn" copy "$host/cairn1:v1" "oci:$work/pulled:v1" 2>/dev/null; }
+pull_skopeo() {
+    rm -rf "$work/pulled"
+    skopeo copy -q --src-tls-verify=false "docker://$host/cairn1:v1" "oci:$work/pulled:v1"
+}
+
+t_push_cairn=$(bench_best push_cairn)
+t_push_skopeo=$(bench_best push_skopeo)
+t_pull_cairn=$(bench_best pull_cairn)
+t_pull_skopeo=$(bench_best pull_skopeo)
+
+printf '%-34s %8s\n' "command" "seconds"
+printf '%-34s %8s\n' "cairn copy oci: -> registry" "$t_push_cairn"
+printf '%-34s %8s\n' "skopeo copy oci: -> registry" "$t_push_skopeo"
+printf '%-34s %8s\n' "cairn copy registry -> oci:" "$t_pull_cairn"
+printf '%-34s %8s\n' "skopeo copy registry -> oci:" "$t_pull_skopeo"
+echo "ratios (cairn / skopeo; below 1.00 is faster):"
+echo "  push: $(ratio "$t_push_cairn" "$t_push_skopeo")"
+echo "  pull: $(ratio "$t_pull_cairn" "$t_pull_skopeo")"

@@ -2,6 +2,7 @@
 #include "assemble/build_config.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
 #include <fstream>
 
 #include "oci/error.hpp"
@@ -311,6 +312,18 @@ BOOST_AUTO_TEST_CASE(image_section_becomes_config_changes) {
     BOOST_TEST(changes.ports == std::vector<std::string>{"8080/tcp"});
     BOOST_TEST(changes.labels.size() == 1u);
     BOOST_TEST(changes.annotations.empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_sample_project_config_is_valid) {
+    const char* source = std::getenv("CAIRN_SOURCE_DIR");
+    std::filesystem::path root = source ? source : std::filesystem::current_path().string();
+    auto config = cairn::assemble::load_build_config(root / "testdata/sample/cairn.toml");
+    BOOST_TEST(config.image.name == "sample");
+    BOOST_REQUIRE(config.cargo.has_value());
+    BOOST_TEST((config.cargo->bins == std::vector<std::string>{"sample-server"}));
+    BOOST_REQUIRE(config.npm.has_value());
+    BOOST_TEST(config.files.size() == 1u);
+    for (const char* env : {"dev", "staging", "prod"}) BOOST_TEST(!config.profile(env).registry.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,7 +8,8 @@ CAIRN_BUILD_PACKAGES=(cmake g++ make pkg-config libarchive-dev libzstd-dev libss
     libisal-dev zlib1g-dev)
 # Independent judges and peers for the tests, and what the demo runs images with.
 CAIRN_TEST_PACKAGES=(skopeo umoci oci-image-tool runc busybox-static jq zstd gzip tar
-    coreutils procps)
+    coreutils procps docker-registry apache2-utils openssl curl python3 python3-jwt
+    python3-cryptography file)
 CAIRN_BENCH_PACKAGES=(pigz zstd)
 
 cairn_install_packages() {

@@ -2,46 +2,14 @@
 # Push, pull, copy, append onto a registry base, corruption and basic auth against Debian's
 # real docker-registry on 127.0.0.1, judged by skopeo, umoci and the registry's access log.
 source "$(dirname "$0")/lib.sh"
-require_tool docker-registry
+source "$(dirname "$0")/registry_lib.sh"
 require_tool skopeo
 require_tool umoci
 require_tool htpasswd
-require_tool curl
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# start_registry NAME [htpasswd]: a registry with its own config and storage under $WORK/NAME;
-# sets HOST and LOG. Killed by PID when the test ends.
-start_registry() {
-    local name=$1 auth=${2:-} dir=$WORK/$1 port
-    port=$(free_port)
-    mkdir -p "$dir"
-    {
-        printf 'version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n'
-        printf 'storage:\n  filesystem:\n    rootdirectory: %s/storage\n  delete:\n    enabled: true\n' "$dir"
-        printf 'http:\n  addr: 127.0.0.1:%s\n' "$port"
-        if [[ $auth == htpasswd ]]; then
-            htpasswd -Bbn tester "s3cret pass" >"$dir/htpasswd" 2>/dev/null
-            printf 'auth:\n  htpasswd:\n    realm: cairn-test\n    path: %s/htpasswd\n' "$dir"
-        fi
-    } >"$dir/config.yml"
-    docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
-    local pid=$!
-    on_exit "kill $pid; wait $pid"
-    local i
-    for ((i = 0; i < 200; i++)); do
-        curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
-        kill -0 "$pid" 2>/dev/null || fail "docker-registry exited: $(tail -3 "$dir/log")"
-        sleep 0.05  # polling for readiness, bounded: not synchronisation between our own steps
-    done
-    curl -s -o /dev/null "http://127.0.0.1:$port/v2/" || fail "docker-registry did not answer on $port"
-    HOST=127.0.0.1:$port
-    LOG=$dir/log
-}
-
-skopeo_digest() { skopeo inspect --tls-verify=false "docker://$1" | jq -r .Digest; }
-
-start_registry open
+registry_start open open
+HOST=$REGISTRY_HOST
+LOG=$REGISTRY_LOG
 make_busybox_base "$WORK/base" v1
 mkdir -p "$WORK/app/bin"
 printf '#!/bin/sh\necho registry app\n' >"$WORK/app/bin/hello"
@@ -89,7 +57,7 @@ assert_eq '["/app/bin/hello"]' "$(jq -c .config.entrypoint "$OUT")" "entrypoint 
 # A blob corrupted in the registry's storage is refused and enters neither cache nor target.
 app_layer=$(jq -r '.layers[-1].digest' "$WORK/pulled/blobs/sha256/${app_digest#sha256:}")
 hex=${app_layer#sha256:}
-data=$WORK/open/storage/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data
+data=$(registry_blob_file "$app_layer")
 assert_exists "$data"
 size=$(stat -c %s "$data")
 head -c "$size" /dev/urandom >"$data"
@@ -103,7 +71,8 @@ fi
 
 # Basic auth: refused without credentials (naming the registry and what to do), then
 # `cairn login` checks and stores them, and the push works.
-start_registry locked htpasswd
+registry_start locked htpasswd
+HOST=$REGISTRY_HOST
 export DOCKER_CONFIG=$WORK/docker-config REGISTRY_AUTH_FILE=$WORK/no-auth.json
 expect_error 1 "$HOST.*(login|credential)" copy "oci:$WORK/base:v1" "$HOST/base:v1"
 run_cairn login "$HOST" -u tester --password-stdin <<<"wrong"

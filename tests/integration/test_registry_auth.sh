@@ -67,3 +67,20 @@ fi
 cairn_ok copy "$token_host/app:v1" "oci:$WORK/from-token:v1"
 assert_eq "$app_digest" "$(tr -d '\n' <"$OUT")" "digest pulled with bearer tokens"
 assert_not_contains "$(cat "$ERR")" "$REGISTRY_PASSWORD" "cairn's output"
+
+# An identity (refresh) token in Docker's config.json: exchanged at the realm by OAuth2 POST
+# (grant_type=refresh_token), never the password.
+token_port=$(sed -n 's|.*realm: http://127.0.0.1:\([0-9]*\)/token|\1|p' "$REGISTRY_DIR/config.yml")
+refresh=$(curl -s -X POST --data-urlencode grant_type=password --data-urlencode "username=$REGISTRY_USER" \
+    --data-urlencode "password=$REGISTRY_PASSWORD" --data-urlencode service=cairn-test \
+    --data-urlencode access_type=offline --data-urlencode client_id=cairn-test \
+    "http://127.0.0.1:$token_port/token" | jq -r .refresh_token)
+assert_match "$refresh" '^[0-9a-f]{32}$' "refresh token from the token server"
+export DOCKER_CONFIG=$WORK/identity-config
+mkdir -p "$DOCKER_CONFIG"
+printf '{"auths":{"%s":{"identitytoken":"%s"}}}\n' "$token_host" "$refresh" >"$DOCKER_CONFIG/config.json"
+: >"$TOKEN_LOG"
+cairn_ok copy "$token_host/app:v1" "oci:$WORK/with-identity-token:v1"
+assert_eq "$app_digest" "$(tr -d '\n' <"$OUT")" "digest pulled with an identity token"
+assert_contains "$(cat "$TOKEN_LOG")" "POST grant=refresh_token" "the token server's log"
+assert_not_contains "$(cat "$TOKEN_LOG")" "grant=basic user=yes" "the token server's log"

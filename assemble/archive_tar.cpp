@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "assemble/compression.hpp"
+#include "assemble/tar_stream.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 
@@ -27,142 +28,6 @@ constexpr std::size_t kChunkSize = 64 * 1024;
 // Links to links to links: real archives have one step; this only stops a cycle.
 constexpr int kMaxLinkSteps = 16;
 
-struct ReadFree {
-    void operator()(archive* reader) const { archive_read_free(reader); }
-};
-struct WriteFree {
-    void operator()(archive* writer) const { archive_write_free(writer); }
-};
-struct EntryFree {
-    void operator()(archive_entry* entry) const { archive_entry_free(entry); }
-};
-
-// A libarchive tar reader fed from a ByteSource. Exceptions must not unwind through
-// libarchive's C frames: the callback keeps the source's exception and fail() rethrows it.
-class TarReader {
-public:
-    TarReader(ByteSource& in, const std::string& what)
-        : in_(in), what_(what), archive_(archive_read_new()) {
-        if (!archive_) throw Error("cannot create a tar reader: out of memory");
-        // The outer compression is undone by our own decoders: libarchive would otherwise run
-        // external programs for the filters it lacks.
-        if (archive_read_support_format_tar(archive_.get()) != ARCHIVE_OK ||
-            archive_read_support_filter_none(archive_.get()) != ARCHIVE_OK ||
-            archive_read_open(archive_.get(), this, nullptr, &TarReader::on_read, nullptr) !=
-                ARCHIVE_OK) {
-            fail("is not a tar archive");
-        }
-    }
-
-    // The next member's header, or nullptr at the end.
-    archive_entry* next() {
-        archive_entry* entry = nullptr;
-        int status = archive_read_next_header(archive_.get(), &entry);
-        if (status == ARCHIVE_EOF) return nullptr;
-        if (status < ARCHIVE_WARN) fail("is not a readable tar archive");
-        return entry;
-    }
-
-    std::size_t read_data(std::uint8_t* data, std::size_t capacity, const std::string& member) {
-        la_ssize_t n = archive_read_data(archive_.get(), data, capacity);
-        if (n < 0) fail("is damaged at member " + member);
-        return static_cast<std::size_t>(n);
-    }
-
-    void skip_data(const std::string& member) {
-        if (archive_read_data_skip(archive_.get()) < ARCHIVE_WARN)
-            fail("is damaged at member " + member);
-    }
-
-private:
-    static la_ssize_t on_read(struct archive*, void* self, const void** buffer) {
-        auto* reader = static_cast<TarReader*>(self);
-        try {
-            *buffer = reader->buffer_.data();
-            return static_cast<la_ssize_t>(
-                reader->in_.read(reader->buffer_.data(), reader->buffer_.size()));
-        } catch (...) {
-            reader->source_error_ = std::current_exception();
-            return -1;
-        }
-    }
-
-    [[noreturn]] void fail(const std::string& problem) {
-        if (source_error_) std::rethrow_exception(source_error_);
-        const char* detail = archive_error_string(archive_.get());
-        throw Error(what_ + " " + problem +
-                    (detail != nullptr ? std::string(": ") + detail : std::string()));
-    }
-
-    ByteSource& in_;
-    std::string what_;
-    std::array<std::uint8_t, kChunkSize> buffer_{};
-    std::exception_ptr source_error_;
-    std::unique_ptr<archive, ReadFree> archive_;
-};
-
-// A libarchive tar writer whose output goes to a ByteSink (errors kept as in TarReader).
-class TarWriter {
-public:
-    explicit TarWriter(ByteSink& out) : out_(out), archive_(archive_write_new()) {
-        if (!archive_) throw Error("cannot create a tar writer: out of memory");
-        // Restricted pax: plain ustar headers, as `docker save` and skopeo write them; no
-        // padding of the last block, the archive ends with the two zero blocks of the trailer.
-        if (archive_write_set_format_pax_restricted(archive_.get()) != ARCHIVE_OK ||
-            archive_write_add_filter_none(archive_.get()) != ARCHIVE_OK ||
-            archive_write_set_bytes_in_last_block(archive_.get(), 1) != ARCHIVE_OK ||
-            archive_write_open(archive_.get(), this, nullptr, &TarWriter::on_write, nullptr) !=
-                ARCHIVE_OK) {
-            fail("cannot start the archive");
-        }
-    }
-    ~TarWriter() {
-        // Freed after a failure, libarchive would still flush: nothing more may reach the sink.
-        if (!finished_) discard_ = true;
-    }
-    TarWriter(const TarWriter&) = delete;
-    TarWriter& operator=(const TarWriter&) = delete;
-
-    void header(archive_entry* entry) {
-        if (archive_write_header(archive_.get(), entry) < ARCHIVE_WARN) {
-            fail(std::string("cannot write the header of ") + archive_entry_pathname(entry));
-        }
-    }
-    void data(const void* bytes, std::size_t size, const std::string& name) {
-        if (size > 0 && archive_write_data(archive_.get(), bytes, size) < 0)
-            fail("cannot write " + name);
-    }
-    void finish() {
-        if (archive_write_close(archive_.get()) != ARCHIVE_OK) fail("cannot finish the archive");
-        finished_ = true;
-    }
-
-private:
-    static la_ssize_t on_write(struct archive*, void* self, const void* data, size_t size) {
-        auto* writer = static_cast<TarWriter*>(self);
-        if (writer->discard_) return static_cast<la_ssize_t>(size);
-        try {
-            writer->out_.write(static_cast<const std::uint8_t*>(data), size);
-            return static_cast<la_ssize_t>(size);
-        } catch (...) {
-            writer->sink_error_ = std::current_exception();
-            return -1;
-        }
-    }
-
-    [[noreturn]] void fail(const std::string& what) {
-        if (sink_error_) std::rethrow_exception(sink_error_);
-        const char* detail = archive_error_string(archive_.get());
-        throw Error(what + (detail != nullptr ? std::string(": ") + detail : std::string()));
-    }
-
-    ByteSink& out_;
-    std::exception_ptr sink_error_;
-    bool discard_ = false;
-    bool finished_ = false;
-    // Last, so that it is freed (and flushes) while the flags above still live.
-    std::unique_ptr<archive, WriteFree> archive_;
-};
 
 // Resolves `target` (a link's text) against the directory of member `from`, lexically;
 // std::nullopt if it climbs above the archive's root.
@@ -276,7 +141,7 @@ void ExtractedArchive::extract(const fs::path& file) {
         input = decompressed.get();
     }
 
-    TarReader reader(*input, what_);
+    TarStreamReader reader(*input, what_);
     std::vector<std::uint8_t> buffer(kChunkSize);
     while (archive_entry* entry = reader.next()) {
         std::string raw_name = entry_name(entry);
@@ -377,15 +242,14 @@ std::vector<ArchiveMember> members_of_tree(const fs::path& root) {
 void write_archive(std::vector<ArchiveMember> members, std::int64_t mtime, ByteSink& out) {
     std::sort(members.begin(), members.end(),
               [](const ArchiveMember& a, const ArchiveMember& b) { return a.name < b.name; });
-    TarWriter writer(out);
+    TarStreamWriter writer(out);
     std::vector<std::uint8_t> buffer(kChunkSize);
     for (std::size_t i = 0; i < members.size(); ++i) {
         const auto& member = members[i];
         if (i > 0 && members[i - 1].name == member.name) {
             throw Error("two archive members are named " + member.name);
         }
-        std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
-        if (!entry) throw Error("cannot create a tar entry: out of memory");
+        ArchiveEntryHandle entry = new_archive_entry();
         archive_entry_copy_pathname(entry.get(), member.name.c_str());
         archive_entry_set_uid(entry.get(), 0);
         archive_entry_set_gid(entry.get(), 0);

@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(files_that_are_not_tar_are_refused) {
     BOOST_CHECK_EXCEPTION(
         assemble::write_layer(assemble::LayerSource::parse((dir / "junk.tar").string()), {}, out),
         cairn::Error, [](const cairn::Error& e) {
-            return std::string(e.what()).find("not a valid tar archive") != std::string::npos;
+            return std::string(e.what()).find("tar archive") != std::string::npos;
         });
     // The same junk, compressed: the gzip is fine, what it holds is not.
     StringSink gz;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "assemble/file_tree.hpp"
+#include "assemble/tar_stream.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 
@@ -60,99 +61,10 @@ private:
     locale_t previous_{};
 };
 
-struct EntryFree {
-    void operator()(archive_entry* entry) const { archive_entry_free(entry); }
-};
-using EntryHandle = std::unique_ptr<archive_entry, EntryFree>;
-
-struct ArchiveFree {
-    void operator()(archive* writer) const { archive_write_free(writer); }
-};
-using ArchiveHandle = std::unique_ptr<archive, ArchiveFree>;
-
-// A libarchive writer whose output goes to a ByteSink. Exceptions must not unwind through
-// libarchive's C frames, so the callback keeps the sink's exception and fail() rethrows it.
-class TarStream {
-public:
-    explicit TarStream(ByteSink& out) : out_(out), archive_(archive_write_new()) {
-        if (!archive_) throw Error("cannot create a tar writer: out of memory");
-        // Restricted pax: plain ustar headers, pax extended headers only where ustar cannot
-        // say it (long or non-ASCII names, huge sizes).
-        if (archive_write_set_format_pax_restricted(archive_.get()) != ARCHIVE_OK ||
-            archive_write_add_filter_none(archive_.get()) != ARCHIVE_OK ||
-            // No padding of the last 10240-byte block: the layer ends with the two zero blocks
-            // of the tar trailer, as other image builders write it.
-            archive_write_set_bytes_in_last_block(archive_.get(), 1) != ARCHIVE_OK ||
-            archive_write_open(archive_.get(), this, nullptr, &TarStream::on_write, nullptr) !=
-                ARCHIVE_OK) {
-            fail("cannot start the tar stream");
-        }
-        discard_ = false;
-    }
-
-    ~TarStream() {
-        // After a failure libarchive would still flush its buffer and trailer when freed; a
-        // broken layer must not reach the sink.
-        if (!finished_) discard_ = true;
-    }
-    TarStream(const TarStream&) = delete;
-    TarStream& operator=(const TarStream&) = delete;
-
-    // Returns libarchive's warning text (e.g. a name that is not UTF-8), empty if none.
-    std::string write_header(archive_entry* entry) {
-        int status = archive_write_header(archive_.get(), entry);
-        if (status < ARCHIVE_WARN) fail("cannot write the tar header of " + path_of(entry));
-        if (status == ARCHIVE_WARN) return archive_error_string(archive_.get());
-        return {};
-    }
-
-    void write_data(const void* data, std::size_t size, const std::string& path) {
-        if (archive_write_data(archive_.get(), data, size) < 0) fail("cannot write " + path);
-    }
-
-    void finish() {
-        if (archive_write_close(archive_.get()) != ARCHIVE_OK) fail("cannot finish the tar stream");
-        finished_ = true;
-    }
-
-private:
-    static std::string path_of(archive_entry* entry) {
-        const char* path = archive_entry_pathname(entry);
-        return path == nullptr ? std::string("an entry") : std::string(path);
-    }
-
-    static la_ssize_t on_write(struct archive*, void* self, const void* data, size_t size) {
-        auto* stream = static_cast<TarStream*>(self);
-        if (stream->discard_) return static_cast<la_ssize_t>(size);
-        try {
-            stream->out_.write(static_cast<const std::uint8_t*>(data), size);
-            return static_cast<la_ssize_t>(size);
-        } catch (...) {
-            stream->sink_error_ = std::current_exception();
-            return -1;
-        }
-    }
-
-    [[noreturn]] void fail(const std::string& what) {
-        if (sink_error_) std::rethrow_exception(sink_error_);
-        const char* detail = archive_error_string(archive_.get());
-        throw Error(what + (detail != nullptr ? std::string(": ") + detail : std::string()));
-    }
-
-    ByteSink& out_;
-    std::exception_ptr sink_error_;
-    // Nothing reaches the sink before the stream is open or after it failed.
-    bool discard_ = true;
-    bool finished_ = false;
-    // Last, so that it is freed (and flushes) while the flags above still live.
-    ArchiveHandle archive_;
-};
-
 // A header built from the collected metadata only: nothing of the machine (owner names,
 // atime, ctime, xattrs, ACLs, file flags) can leak into the layer.
-EntryHandle make_entry(const TreeEntry& item, std::int64_t mtime) {
-    EntryHandle entry(archive_entry_new());
-    if (!entry) throw Error("cannot create a tar entry: out of memory");
+ArchiveEntryHandle make_entry(const TreeEntry& item, std::int64_t mtime) {
+    ArchiveEntryHandle entry = new_archive_entry();
     archive_entry_copy_pathname(entry.get(), item.path.c_str());
     archive_entry_set_uid(entry.get(), 0);
     archive_entry_set_gid(entry.get(), 0);
@@ -203,7 +115,7 @@ std::size_t read_some(int fd, std::uint8_t* buffer, std::size_t capacity, const 
 // Streams exactly `size` bytes; a file that shrinks or grows meanwhile would make the header
 // lie, so it is an error rather than a corrupt layer.
 void copy_content(int fd, std::uint64_t size, const TreeEntry& item,
-                  std::vector<std::uint8_t>& buffer, TarStream& tar) {
+                  std::vector<std::uint8_t>& buffer, TarStreamWriter& tar) {
     const std::string name = item.source.string();
     std::uint64_t left = size;
     while (left > 0) {
@@ -212,7 +124,7 @@ void copy_content(int fd, std::uint64_t size, const TreeEntry& item,
         if (got == 0) {
             throw Error(name + " shrank while being archived; archive it again once it is stable");
         }
-        tar.write_data(buffer.data(), got, item.path);
+        tar.data(buffer.data(), got, item.path);
         left -= got;
     }
     if (read_some(fd, buffer.data(), 1, name) != 0) {
@@ -221,8 +133,8 @@ void copy_content(int fd, std::uint64_t size, const TreeEntry& item,
 }
 
 void write_item(const TreeEntry& item, const TarOptions& options, std::vector<std::uint8_t>& buffer,
-                TarStream& tar) {
-    EntryHandle entry = make_entry(item, options.mtime);
+                TarStreamWriter& tar) {
+    ArchiveEntryHandle entry = make_entry(item, options.mtime);
     oci::UniqueFd fd;
     std::uint64_t size = 0;
     bool has_content = item.kind == EntryKind::regular && item.hardlink_target.empty();
@@ -232,7 +144,7 @@ void write_item(const TreeEntry& item, const TarOptions& options, std::vector<st
         fd = open_content(item, size);
         archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
     }
-    std::string warning = tar.write_header(entry.get());
+    std::string warning = tar.header(entry.get());
     if (!warning.empty() && options.warn) options.warn(item.path + ": " + warning);
     if (has_content) copy_content(fd.get(), size, item, buffer, tar);
 }
@@ -242,7 +154,7 @@ void write_item(const TreeEntry& item, const TarOptions& options, std::vector<st
 void write_tar(const std::vector<TreeInput>& inputs, const TarOptions& options, ByteSink& out) {
     std::vector<TreeEntry> tree = collect_tree(inputs, options);
     Utf8Ctype utf8_names;
-    TarStream tar(out);
+    TarStreamWriter tar(out);
     std::vector<std::uint8_t> buffer(kChunkSize);
     for (const TreeEntry& item : tree) write_item(item, options, buffer, tar);
     tar.finish();

@@ -10,8 +10,13 @@ cairn="$top/build/bin/cairn"
 
 work=$(mktemp -d)
 container=""
+registry_pid=""
 cleanup() {
     [[ -n $container ]] && runc delete -f "$container" >/dev/null 2>&1 || true
+    if [[ -n $registry_pid ]]; then
+        kill "$registry_pid" 2>/dev/null || true
+        wait "$registry_pid" 2>/dev/null || true
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -55,7 +60,24 @@ diff <("$cairn" inspect --json "oci:$work/out:v1" | jq -r '.layers[].digest') \
 echo "v1 $first"
 echo "v2 $second"
 
-step "6. Reproducible: the same inputs elsewhere give the same digest"
+step "6. A registry on 127.0.0.1: the base pushed once, the app stacked onto it there"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s/registry\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$work" "$port" >"$work/registry.yml"
+env -u REGISTRY_AUTH_FILE docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+registry_pid=$!
+for ((i = 0; i < 100; i++)); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+registry=127.0.0.1:$port
+"$cairn" copy "oci:$work/base:busybox" "$registry/hello-base:busybox"
+"$cairn" append "$registry/hello-base:busybox" --layer "$work/app/app:/app" --to "$registry/hello:v2" \
+    --entrypoint '["/bin/sh","/app/hello.sh"]' --workdir /app --user 0:0 --port 8080/tcp \
+    --label org.opencontainers.image.title=hello-app
+echo "blobs uploaded for hello:v2 (the app layer and the config; the base layer was mounted):"
+grep -oE '"PUT /v2/hello/blobs/uploads/[^ ]*digest=sha256%3A[0-9a-f]{12}' "$work/registry.log" |
+    sed 's/.*digest=sha256%3A/  sha256:/' || true
+skopeo inspect --tls-verify=false "docker://$registry/hello:v2" | jq -c '{Digest, Layers}'
+
+step "7. Reproducible: the same inputs elsewhere give the same digest"
 cp -a "$top/testdata/hello-app" "$work/elsewhere"
 touch -d '2001-02-03' "$work/elsewhere/app/hello.sh"
 again=$("$cairn" append "oci:$work/base:busybox" --layer "$work/elsewhere/app:/app" \

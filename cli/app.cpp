@@ -32,6 +32,7 @@ int run(int argc, char** argv) {
     };
     add(add_layer_command);
     add(add_append_command);
+    add(add_build_command);
     add(add_inspect_command);
     add(add_copy_command);
     add(add_login_command);

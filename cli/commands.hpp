@@ -13,6 +13,7 @@ using Runner = std::function<int()>;
 
 Runner add_layer_command(CLI::App& app);
 Runner add_append_command(CLI::App& app);
+Runner add_build_command(CLI::App& app);
 Runner add_inspect_command(CLI::App& app);
 Runner add_copy_command(CLI::App& app);
 Runner add_login_command(CLI::App& app);

@@ -6,6 +6,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/scripts/deps.sh"
 
 cairn_install_packages "${CAIRN_BUILD_PACKAGES[@]}" "${CAIRN_TEST_PACKAGES[@]}"
+# cargo, rustc, node, npm and the Debian crates testdata/sample builds with, when missing.
+bash "$top/scripts/toolchain.sh"
 cairn_build "$top/build"
 cd "$top/build"
 ctest --output-on-failure -j"$(nproc)" "$@"

@@ -1,0 +1,302 @@
+// The base layer as tar with real metadata (libarchive), and its restore with archive_write_disk.
+#include "assemble/base_layer.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <exception>
+#include <memory>
+
+#include "assemble/compression.hpp"
+#include "assemble/copy.hpp"
+#include "assemble/native_build.hpp"
+#include "assemble/ship.hpp"
+#include "assemble/stack.hpp"
+#include "oci/digest.hpp"
+#include "oci/error.hpp"
+#include "oci/file.hpp"
+#include "oci/image.hpp"
+#include "oci/layout.hpp"
+
+namespace cairn::assemble {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ReadFree {
+    void operator()(archive* a) const { archive_read_free(a); }
+};
+struct WriteFree {
+    void operator()(archive* a) const { archive_write_free(a); }
+};
+struct EntryFree {
+    void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+using EntryHandle = std::unique_ptr<archive_entry, EntryFree>;
+
+constexpr std::size_t kChunk = 256 * 1024;
+
+// Uncompressed tar to a ByteSink; the sink's exception is kept out of libarchive's C frames.
+class BaseTarWriter {
+  public:
+    explicit BaseTarWriter(ByteSink& out) : out_(out), archive_(archive_write_new()) {
+        if (!archive_ || archive_write_set_format_pax_restricted(archive_.get()) != ARCHIVE_OK ||
+            archive_write_add_filter_none(archive_.get()) != ARCHIVE_OK ||
+            archive_write_set_bytes_in_last_block(archive_.get(), 1) != ARCHIVE_OK ||
+            archive_write_open(archive_.get(), this, nullptr, &BaseTarWriter::on_write, nullptr) !=
+                ARCHIVE_OK) {
+            fail("cannot start the base layer");
+        }
+    }
+    ~BaseTarWriter() {
+        if (!finished_) discard_ = true;
+    }
+    BaseTarWriter(const BaseTarWriter&) = delete;
+    BaseTarWriter& operator=(const BaseTarWriter&) = delete;
+
+    void add(const fs::path& path, const std::string& name) {
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0)
+            throw Error(system_error_text("cannot read " + path.string(), errno));
+        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) return;
+        EntryHandle entry(archive_entry_new());
+        archive_entry_copy_stat(entry.get(), &st);
+        archive_entry_set_pathname(entry.get(), name.c_str());
+        if (S_ISLNK(st.st_mode))
+            archive_entry_set_symlink(entry.get(), fs::read_symlink(path).c_str());
+        if (archive_write_header(archive_.get(), entry.get()) < ARCHIVE_WARN)
+            fail("cannot add " + name);
+        if (!S_ISREG(st.st_mode)) return;
+        oci::FileSource file(path);
+        std::array<std::uint8_t, kChunk> buffer{};
+        for (std::size_t n; (n = file.read(buffer.data(), buffer.size())) > 0;) {
+            if (archive_write_data(archive_.get(), buffer.data(), n) < 0)
+                fail("cannot add " + name);
+        }
+    }
+    void finish() {
+        if (archive_write_close(archive_.get()) != ARCHIVE_OK) fail("cannot finish the base layer");
+        finished_ = true;
+    }
+
+  private:
+    static la_ssize_t on_write(archive*, void* self, const void* data, size_t size) {
+        auto* writer = static_cast<BaseTarWriter*>(self);
+        if (writer->discard_) return static_cast<la_ssize_t>(size);
+        try {
+            writer->out_.write(static_cast<const std::uint8_t*>(data), size);
+            return static_cast<la_ssize_t>(size);
+        } catch (...) {
+            writer->error_ = std::current_exception();
+            return -1;
+        }
+    }
+    [[noreturn]] void fail(const std::string& what) {
+        if (error_) std::rethrow_exception(error_);
+        const char* detail = archive_ ? archive_error_string(archive_.get()) : nullptr;
+        throw Error(what + (detail ? std::string(": ") + detail : std::string()));
+    }
+
+    ByteSink& out_;
+    std::exception_ptr error_;
+    bool discard_ = false;
+    bool finished_ = false;
+    std::unique_ptr<archive, WriteFree> archive_;
+};
+
+void add_part(BaseTarWriter& tar, const BasePart& part) {
+    std::error_code ec;
+    if (!fs::is_directory(part.directory, ec)) return;
+    tar.add(part.directory, part.member);
+    fs::recursive_directory_iterator it(part.directory, fs::directory_options::none, ec);
+    if (ec) throw Error("cannot read " + part.directory.string() + ": " + ec.message());
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) throw Error("cannot read " + part.directory.string() + ": " + ec.message());
+        auto relative = it->path().lexically_relative(part.directory).generic_string();
+        tar.add(it->path(), part.member + "/" + relative);
+    }
+}
+
+// Where member `name` goes on disk, or nothing when no part holds it.
+std::optional<fs::path> destination(const std::vector<BasePart>& parts, const std::string& name) {
+    for (const auto& part : parts) {
+        if (name == part.member) return part.directory;
+        if (name.starts_with(part.member + "/")) {
+            fs::path rest(name.substr(part.member.size() + 1));
+            for (const auto& component : rest) {
+                if (component == "..") return std::nullopt;
+            }
+            return part.directory / rest;
+        }
+    }
+    return std::nullopt;
+}
+
+la_ssize_t read_source(archive*, void* self, const void** buffer) {
+    auto* state = static_cast<std::pair<ByteSource*, std::array<std::uint8_t, kChunk>>*>(self);
+    try {
+        *buffer = state->second.data();
+        return static_cast<la_ssize_t>(
+            state->first->read(state->second.data(), state->second.size()));
+    } catch (...) {
+        return -1;
+    }
+}
+
+std::uint64_t copy_entry_data(archive* in, archive* out, const std::string& name) {
+    std::uint64_t total = 0;
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    for (;;) {
+        int status = archive_read_data_block(in, &block, &size, &offset);
+        if (status == ARCHIVE_EOF) return total;
+        if (status < ARCHIVE_WARN) throw Error("the base layer is damaged at " + name);
+        if (archive_write_data_block(out, block, size, offset) < ARCHIVE_WARN) {
+            throw Error("cannot restore " + name + ": " + archive_error_string(out));
+        }
+        total += size;
+    }
+}
+
+}  // namespace
+
+std::vector<BasePart> base_parts(const BuildConfig& config, const fs::path& target_dir) {
+    std::vector<BasePart> parts;
+    if (config.cargo) {
+        auto profile_dir = profile_directory(target_dir, config.cargo->profile);
+        for (const char* name : {"deps", ".fingerprint", "build"}) {
+            parts.push_back(
+                {.member = std::string("cargo/") + name, .directory = profile_dir / name});
+        }
+    }
+    if (config.npm)
+        parts.push_back(
+            {.member = "npm/node_modules", .directory = config.npm->dir / "node_modules"});
+    return parts;
+}
+
+bool base_is_warm(const std::vector<BasePart>& parts) {
+    std::error_code ec;
+    for (const auto& part : parts) {
+        // deps and node_modules say whether the tools ran here; a crate graph without build
+        // scripts has no build/, which must not make the build directories look cold.
+        if (part.member != "cargo/deps" && part.member != "npm/node_modules") continue;
+        if (!fs::is_directory(part.directory, ec) || fs::is_empty(part.directory, ec)) return false;
+    }
+    return !parts.empty();
+}
+
+LayerDigests write_base_layer(const std::vector<BasePart>& parts, unsigned threads, ByteSink& out) {
+    oci::Sha256 blob_hash;
+    TeeSink to_out(blob_hash, out);
+    auto compressor = make_compressor(Compression::zstd, to_out, threads);
+    oci::Sha256 tar_hash;
+    TeeSink tar_out(tar_hash, *compressor);
+    {
+        BaseTarWriter tar(tar_out);
+        for (const auto& part : parts) add_part(tar, part);
+        tar.finish();
+    }
+    compressor->finish();
+    return {.diff_id = tar_hash.finish(),
+            .digest = blob_hash.finish(),
+            .size = static_cast<std::int64_t>(blob_hash.size()),
+            .compression = Compression::zstd};
+}
+
+std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BasePart>& parts) {
+    std::unique_ptr<archive, ReadFree> in(archive_read_new());
+    std::unique_ptr<archive, WriteFree> out(archive_write_disk_new());
+    if (!in || !out) throw Error("cannot restore the base layer: out of memory");
+    archive_write_disk_set_options(
+        out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK |
+                       ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+    auto state = std::make_unique<std::pair<ByteSource*, std::array<std::uint8_t, kChunk>>>();
+    state->first = &compressed;
+    // zstd and gzip are decoded by libarchive's built-in filters (both are linked in).
+    if (archive_read_support_format_tar(in.get()) != ARCHIVE_OK ||
+        archive_read_support_filter_zstd(in.get()) != ARCHIVE_OK ||
+        archive_read_support_filter_gzip(in.get()) != ARCHIVE_OK ||
+        archive_read_open(in.get(), state.get(), nullptr, read_source, nullptr) != ARCHIVE_OK) {
+        throw Error(std::string("cannot read the base layer: ") + archive_error_string(in.get()));
+    }
+    std::uint64_t restored = 0;
+    for (;;) {
+        archive_entry* entry = nullptr;
+        int status = archive_read_next_header(in.get(), &entry);
+        if (status == ARCHIVE_EOF) break;
+        if (status < ARCHIVE_WARN)
+            throw Error(std::string("the base layer is damaged: ") +
+                        archive_error_string(in.get()));
+        std::string name = archive_entry_pathname(entry);
+        auto where = destination(parts, name);
+        if (!where)
+            throw Error("the base layer holds " + name + ", outside what a base may restore");
+        archive_entry_set_pathname(entry, where->c_str());
+        if (archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
+            throw Error("cannot restore " + where->string() + ": " +
+                        archive_error_string(out.get()));
+        }
+        if (archive_entry_size(entry) > 0) restored += copy_entry_data(in.get(), out.get(), name);
+        if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
+            throw Error("cannot restore " + where->string() + ": " +
+                        archive_error_string(out.get()));
+        }
+    }
+    archive_write_close(out.get());
+    return restored;
+}
+
+BaseCache::BaseCache(const fs::path& cache_dir, const std::string& image_name,
+                     const std::string& key_display)
+    : directory_(cache_dir / "bases"), tag_(image_name + "-base-" + key_display) {}
+
+std::string BaseCache::reference() const {
+    return "oci:" + directory_.string() + ":" + tag_;
+}
+
+bool BaseCache::has() const {
+    std::error_code ec;
+    if (!fs::exists(directory_ / "index.json", ec)) return false;
+    for (const auto& entry : oci::ImageLayout::open(directory_).index().manifests) {
+        auto name = entry.annotations.find("org.opencontainers.image.ref.name");
+        if (name != entry.annotations.end() && name->second == tag_) return true;
+    }
+    return false;
+}
+
+void BaseCache::pull(oci::ImageSource& source, unsigned jobs) const {
+    oci::LayoutTarget target(directory_, tag_);
+    copy_image(source, target, {.platform = oci::Platform::host(), .jobs = jobs});
+}
+
+void BaseCache::push(oci::ImageTarget& target, unsigned jobs) const {
+    oci::LayoutSource source(directory_, tag_);
+    copy_image(source, target, {.jobs = jobs});
+}
+
+LayerDigests BaseCache::store(const std::vector<BasePart>& parts, unsigned threads) const {
+    auto layout = oci::ImageLayout::open_or_create(directory_);
+    auto blob = layout.blobs().writer();
+    auto digests = write_base_layer(parts, threads, *blob);
+    blob->commit(digests.digest, digests.size);
+    auto image = stack(scratch_image(oci::Platform::host()),
+                       {{.digests = digests, .description = "cairn base " + tag_}}, {}, 0);
+    oci::LayoutTarget target(directory_, tag_);
+    ship(target, nullptr, layout.blobs(), image, 1);
+    return digests;
+}
+
+std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts) const {
+    oci::LayoutSource source(directory_, tag_);
+    auto image = oci::load_image(source, oci::Platform::host());
+    if (image.manifest.layers.empty()) throw Error(reference() + " holds no layer");
+    auto blob = source.open_blob(image.manifest.layers.back());
+    return restore_base_layer(*blob, parts);
+}
+
+}  // namespace cairn::assemble

@@ -1,0 +1,297 @@
+// The steps of `cairn build` in order, each timed; the work itself lives in the files it names.
+#include "assemble/build_pipeline.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <optional>
+
+#include "assemble/base_key.hpp"
+#include "assemble/base_layer.hpp"
+#include "assemble/build_config.hpp"
+#include "assemble/cache.hpp"
+#include "assemble/ignore_rules.hpp"
+#include "assemble/layer.hpp"
+#include "assemble/native_build.hpp"
+#include "assemble/process.hpp"
+#include "assemble/ship.hpp"
+#include "assemble/stack.hpp"
+#include "assemble/tag_template.hpp"
+#include "oci/blob_store.hpp"
+#include "oci/error.hpp"
+#include "oci/image.hpp"
+
+namespace cairn::assemble {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// What the steps share for one build (not a god object: it lives only in this file).
+struct Build {
+    const BuildOptions& options;
+    const Progress& progress;
+    BuildConfig config;
+    const Profile* profile = nullptr;
+    Transports transports;
+    std::unique_ptr<oci::ImageSource> base_source;  // null for scratch
+    oci::Image base;
+    fs::path target_dir;
+    std::vector<BasePart> parts;
+    BuildResult result;
+
+    Build(const BuildOptions& o, const Progress& p)
+        : options(o),
+          progress(p),
+          config(load_build_config(o.config_file.empty() ? o.project_dir / "cairn.toml"
+                                                         : o.config_file)),
+          transports(o.transport),
+          base(scratch_image(oci::Platform::host())) {}
+
+    void say(const std::string& line) const {
+        if (progress) progress(line);
+    }
+};
+
+void open_runtime_base(Build& build) {
+    const auto& reference = build.config.image.base;
+    if (reference.transport == ImageReference::Transport::scratch) return;
+    build.say("runtime base " + reference.text);
+    build.base_source = build.transports.open_source(reference);
+    build.base = oci::load_image(*build.base_source, oci::Platform::host());
+}
+
+std::string registry_base_reference(const Build& build, const std::string& key) {
+    return build.profile->registry + "/" + build.config.image.name + "-base:" + key;
+}
+
+// Whether the registry holds the base; with `fetch`, it is copied into the cache as well.
+bool find_in_registry(Build& build, const BaseCache& cache, bool fetch) {
+    auto reference = registry_base_reference(build, build.result.base_key);
+    try {
+        auto source = build.transports.open_source(ImageReference::parse(reference));
+        if (!fetch) {
+            source->top();
+            return true;
+        }
+        build.say("looking for base " + reference);
+        auto start = Clock::now();
+        cache.pull(*source, build.options.jobs);
+        build.result.times.base += seconds_since(start);
+        build.say("pulled base " + reference);
+        return true;
+    } catch (const UsageError&) {
+        throw;
+    } catch (const Error& e) {
+        // Absent or unreachable: either way this machine builds the base and pushes it later,
+        // where a real registry problem fails loudly.
+        build.say("no base " + reference + " (" + e.what() + ")");
+        return false;
+    }
+}
+
+// Restores the base when one exists and the builds are not warm; says whether one must be made.
+bool prepare_base(Build& build, const BaseCache& cache) {
+    if (build.options.rebuild_base) {
+        // A forced rebuild starts cold: what is there may be what went wrong.
+        for (const auto& part : build.parts) fs::remove_all(part.directory);
+        build.say("base " + build.result.base_key + ": rebuilding from scratch (--rebuild-base)");
+        return true;
+    }
+    bool warm = base_is_warm(build.parts);
+    bool cached = cache.has();
+    if (!cached && !build.options.local_only) cached = find_in_registry(build, cache, !warm);
+    if (!cached) {
+        build.say("base " + build.result.base_key + ": none yet, building the dependencies");
+        return true;
+    }
+    if (warm) {
+        build.say("base " + build.result.base_key +
+                  ": build directories already warm, not restored");
+        return false;
+    }
+    auto start = Clock::now();
+    auto bytes = cache.restore(build.parts);
+    build.result.base_restored = true;
+    build.result.times.base += seconds_since(start);
+    build.say("base " + build.result.base_key + ": restored " + std::to_string(bytes) +
+              " bytes from " + cache.reference());
+    return false;
+}
+
+void store_base(Build& build, const BaseCache& cache) {
+    auto start = Clock::now();
+    auto digests = cache.store(build.parts, build.options.jobs);
+    build.result.base_built = true;
+    build.say("base " + build.result.base_key + ": stored " +
+              std::string(digests.digest.short_hex()) + " (" + std::to_string(digests.size) +
+              " bytes) in " + cache.reference());
+    if (!build.options.local_only) {
+        auto reference = registry_base_reference(build, build.result.base_key);
+        build.say("pushing base " + reference);
+        auto target = build.transports.open_target(ImageReference::parse(reference));
+        cache.push(*target, build.options.jobs);
+    }
+    build.result.times.base += seconds_since(start);
+}
+
+NewLayer app_layer(Build& build, oci::BlobStore& store, const std::string& kind, LayerSource source,
+                   bool project_files) {
+    LayerOptions options{.compression = Compression::gzip, .threads = build.options.jobs};
+    options.tar.mtime = source_date_epoch();
+    options.tar.warn = [&build](const std::string& message) { build.say("warning: " + message); };
+    if (project_files) {
+        // The ignore rules speak of paths from the project directory; a walk gives them
+        // relative to each input, so each input gets a filter with its own prefix.
+        auto rules = load_ignore_rules(build.config.project_dir);
+        if (!rules.empty()) {
+            auto filter = rules.filter();
+            auto project = build.config.project_dir;
+            auto prefix = source.trees.front().source.lexically_relative(project).generic_string();
+            options.tar.ignore = [filter, prefix](const std::string& relative, bool is_directory) {
+                return filter(prefix == "." ? relative : prefix + "/" + relative, is_directory);
+            };
+        }
+    }
+    auto blob = store.writer();
+    auto digests = write_layer(source, options, *blob);
+    blob->commit(digests.digest, digests.size);
+    build.result.layers.push_back(
+        {.kind = kind, .digest = digests.digest.str(), .size = digests.size});
+    build.say("layer " + kind + " " + source.describe() + ": " +
+              std::string(digests.digest.short_hex()) + " " + std::to_string(digests.size) +
+              " bytes");
+    return {.digests = digests, .description = source.describe()};
+}
+
+std::vector<NewLayer> app_layers(Build& build, oci::BlobStore& store) {
+    std::vector<NewLayer> layers;
+    const auto& config = build.config;
+    if (config.npm) {
+        layers.push_back(
+            app_layer(build, store, "ui", {.trees = {{config.npm->output, "/app/ui"}}}, false));
+    }
+    if (config.cargo && !config.cargo->bins.empty()) {
+        LayerSource bins;
+        auto dir = profile_directory(build.target_dir, config.cargo->profile);
+        for (const auto& bin : config.cargo->bins) bins.trees.push_back({dir / bin, "/app/" + bin});
+        layers.push_back(app_layer(build, store, "bin", bins, false));
+    }
+    // Files named one by one are wanted explicitly and share a layer; a directory is walked
+    // with the ignore rules, in a layer of its own so that its filter knows its prefix.
+    LayerSource plain;
+    for (const auto& file : config.files) {
+        std::error_code ec;
+        if (fs::is_directory(file.src, ec)) {
+            layers.push_back(
+                app_layer(build, store, "files", {.trees = {{file.src, file.dest}}}, true));
+        } else {
+            plain.trees.push_back({file.src, file.dest});
+        }
+    }
+    if (!plain.trees.empty()) layers.push_back(app_layer(build, store, "files", plain, false));
+    return layers;
+}
+
+std::string git_value(const Build& build, const std::vector<std::string>& argv) {
+    try {
+        return capture_output(argv, build.config.project_dir);
+    } catch (const Error&) {
+        return "";  // outside a git checkout: a template that needs it says so
+    }
+}
+
+std::string image_tag(const Build& build) {
+    std::int64_t now = std::time(nullptr);
+    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch)
+        now = source_date_epoch();
+    TagValues values{.git_short = git_value(build, {"git", "rev-parse", "--short", "HEAD"}),
+                     .git_sha = git_value(build, {"git", "rev-parse", "HEAD"}),
+                     .date = utc_date(now),
+                     .env = build.options.env};
+    return expand_tag(build.profile->tag, values);
+}
+
+void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& store) {
+    auto start = Clock::now();
+    std::string target_text =
+        build.options.local_only
+            ? (build.options.output.empty()
+                   ? "oci:" + (build.config.project_dir / "cairn-out").string() + ":" +
+                         build.result.tag
+                   : build.options.output)
+            : build.profile->registry + "/" + build.config.image.name + ":" + build.result.tag;
+    auto target = build.transports.open_target(ImageReference::parse(target_text));
+    if (build.base_source) Transports::mount_from(*build.base_source, *target);
+    build.say("writing " + target_text);
+    auto stats = ship(*target, build.base_source.get(), store, image, build.options.jobs);
+    build.result.image = target_text;
+    build.result.digest = image.manifest.digest.str();
+    build.result.bytes_written = stats.bytes_written;
+    build.result.bytes_skipped = stats.bytes_skipped;
+    build.result.times.push = seconds_since(start);
+}
+
+void deploy(Build& build) {
+    const auto& command = build.profile->deploy;
+    if (!command || build.options.no_deploy || build.options.local_only) return;
+    auto start = Clock::now();
+    auto text = expand_deploy(*command, {.image = build.result.image,
+                                         .digest = build.result.digest,
+                                         .tag = build.result.tag,
+                                         .env = build.options.env});
+    build.say("deploy: " + text);
+    auto result =
+        run_process({"/bin/sh", "-c", text}, {.directory = build.config.project_dir},
+                    [&build](std::string_view line) { build.say("deploy| " + std::string(line)); });
+    build.result.times.deploy = seconds_since(start);
+    if (result.exit_status != 0) {
+        throw Error("the deploy command of profile " + build.options.env +
+                    " failed with exit status " + std::to_string(result.exit_status) +
+                    " (the image " + build.result.image + "@" + build.result.digest +
+                    " was pushed)");
+    }
+    build.result.deployed = true;
+}
+
+}  // namespace
+
+BuildResult run_build(const BuildOptions& options, const Progress& progress) {
+    Build build(options, progress);
+    build.profile = &build.config.profile(options.env);
+    open_runtime_base(build);
+    build.result.base_key =
+        BaseKey::of(gather_base_key_inputs(build.config, build.base.manifest_blob.digest.str()))
+            .display();
+    if (build.config.cargo) build.target_dir = target_directory(*build.config.cargo, {});
+    build.parts = base_parts(build.config, build.target_dir);
+
+    BaseCache cache(cache_directory(), build.config.image.name, build.result.base_key);
+    build.result.base_reference = cache.reference();
+    bool make_base = prepare_base(build, cache);
+
+    auto start = Clock::now();
+    run_native_build(build.config, {.target_dir = build.target_dir}, progress);
+    build.result.times.app_build = seconds_since(start);
+    if (make_base) store_base(build, cache);
+
+    build.result.tag = image_tag(build);
+    start = Clock::now();
+    oci::BlobStore store(cache_directory());
+    auto layers = app_layers(build, store);
+    auto image = stack(build.base, layers, config_changes(build.config.image), source_date_epoch());
+    build.result.times.layers = seconds_since(start);
+
+    ship_image(build, image, store);
+    deploy(build);
+    return std::move(build.result);
+}
+
+}  // namespace cairn::assemble

@@ -1,0 +1,65 @@
+// `cairn build`: base key, base restore or build, native app build, app layers, stack, ship,
+// deploy.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "assemble/transport.hpp"
+
+namespace cairn::assemble {
+
+struct BuildOptions {
+    std::string env = "dev";                  // the profile
+    std::filesystem::path project_dir = ".";  // -C
+    std::filesystem::path config_file;        // --config; empty: <project_dir>/cairn.toml
+    bool local_only = false;                  // no registry: write `output`
+    bool rebuild_base = false;                // removes the base's directories, builds them anew
+    bool no_deploy = false;
+    std::string output;  // --output; empty: oci:<project>/cairn-out:<tag>
+    TransportOptions transport;
+    unsigned jobs = 1;
+};
+
+struct BuiltLayer {
+    std::string kind;  // "ui", "bin", "files"
+    std::string digest;
+    std::int64_t size = 0;
+};
+
+// Seconds per phase of the pipeline.
+struct PhaseTimes {
+    double base = 0;       // restoring the base, or storing (and pushing) a new one
+    double app_build = 0;  // cargo and npm (dependencies too when the base was not restored)
+    double layers = 0;
+    double push = 0;  // or the write of --output
+    double deploy = 0;
+};
+
+struct BuildResult {
+    std::string base_key;        // "cargo-<12 hex>"
+    std::string base_reference;  // where the base is cached
+    bool base_restored = false;
+    bool base_built = false;
+    std::string image;   // what was written: REGISTRY/NAME:TAG or the --output reference
+    std::string digest;  // sha256:… of the manifest
+    std::string tag;
+    std::vector<BuiltLayer> layers;
+    std::uint64_t bytes_written = 0;
+    std::uint64_t bytes_skipped = 0;
+    bool deployed = false;
+    PhaseTimes times;
+};
+
+// Progress for the user, a line at a time; tools' output comes as "cargo| …", "npm| …",
+// "deploy| …". Called from more than one thread, never from two at once.
+using Progress = std::function<void(std::string_view line)>;
+
+// Runs the whole pipeline. Every failure is a cairn::Error saying which step failed.
+BuildResult run_build(const BuildOptions& options, const Progress& progress);
+
+}  // namespace cairn::assemble

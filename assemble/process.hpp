@@ -1,0 +1,40 @@
+// Running the project's own tools (cargo, npm, git, the deploy command): no shell, output by line.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::assemble {
+
+struct ProcessResult {
+    // The exit code, or 128 + the signal number when a signal ended it.
+    int exit_status = 0;
+    // The last lines of the merged stdout and stderr (up to the `keep_lines` asked for).
+    std::vector<std::string> tail;
+};
+
+struct ProcessOptions {
+    std::filesystem::path directory;         // empty: the current directory
+    std::map<std::string, std::string> env;  // added to (or replacing in) cairn's environment
+    std::size_t keep_lines = 20;
+};
+
+// Runs argv[0] (looked up on PATH) with stdout and stderr merged and stdin from /dev/null;
+// `on_line` (may be empty) sees each line as it comes, without its newline. A program that
+// cannot be started is a cairn::Error naming it; one that fails is described by the result.
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options,
+                          const std::function<void(std::string_view line)>& on_line);
+
+// The stdout of a short command (`rustc -vV`, `git rev-parse HEAD`), trailing newline removed.
+// A start failure or a non-zero exit is a cairn::Error naming the command and its last lines.
+std::string capture_output(const std::vector<std::string>& argv,
+                           const std::filesystem::path& directory = {});
+
+// "cargo build --release" for messages.
+std::string command_text(const std::vector<std::string>& argv);
+
+}  // namespace cairn::assemble

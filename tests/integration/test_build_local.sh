@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `cairn build dev --local-only` on a copy of testdata/sample: the image is valid for skopeo and
+# umoci, holds the binary, the UI and the config file, and a change to the Rust source alone
+# moves only the binary layer (and the base is reused, not rebuilt).
+source "$(dirname "$0")/lib.sh"
+SAMPLE=${CAIRN_SOURCE_DIR:-$(dirname "$0")/../..}/testdata/sample
+[[ -f $SAMPLE/cairn.toml ]] || skip "testdata/sample is missing"
+for tool in cargo rustc npm node git jq skopeo umoci; do
+    command -v "$tool" >/dev/null || skip "$tool is missing (scripts/toolchain.sh installs the build tools)"
+done
+CAIRN_TIMEOUT=600
+export CAIRN_CACHE=$WORK/cache
+unset SOURCE_DATE_EPOCH LOCAL_ONLY REBUILD_BASE
+
+# The sample's config names its runtime base as oci:../base:busybox.
+make_busybox_base "$WORK/base" busybox
+PROJECT=$WORK/sample
+mkdir -p "$PROJECT"
+(cd "$SAMPLE" && tar --exclude=./target --exclude=./ui/node_modules --exclude=./ui/out \
+    --exclude=./cairn-out -cf - .) | tar -xf - -C "$PROJECT"
+git -C "$PROJECT" init -q
+git -C "$PROJECT" add -A
+git -C "$PROJECT" -c user.name=test -c user.email=test@example.invalid commit -qm sample
+short=$(git -C "$PROJECT" rev-parse --short HEAD)
+
+layer_of() {  # JSON KIND
+    jq -r --arg k "$2" '[.layers[] | select(.kind == $k) | .digest] | join(",")' "$1"
+}
+
+cairn_ok build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:v1" --json --metrics "$WORK/m1.json"
+cp "$OUT" "$WORK/r1.json"
+assert_eq "dev-$short" "$(jq -r .tag "$WORK/r1.json")" "tag from the dev profile's template"
+assert_eq true "$(jq -r .base_built "$WORK/m1.json")" "first build makes the base"
+assert_match "$(jq -r .base_key "$WORK/m1.json")" '^cargo-[0-9a-f]{12}$' "base key display form"
+assert_eq "$(jq -r .digest "$WORK/r1.json")" "$(layout_tag_digest "$WORK/out" v1)" "digest reported is the one written"
+assert_layout_blobs_intact "$WORK/out"
+assert_image_consistent "$WORK/out" v1
+skopeo inspect "oci:$WORK/out:v1" >"$WORK/inspect.json" || fail "skopeo inspect refused the image"
+assert_eq '["/app/sample-server"]' "$(jq -c .config.Entrypoint < <(skopeo inspect --config "oci:$WORK/out:v1"))" \
+    "entrypoint from cairn.toml"
+
+umoci unpack --rootless --image "$WORK/out:v1" "$WORK/unpacked" >/dev/null || fail "umoci unpack refused the image"
+root=$WORK/unpacked/rootfs
+[[ -x $root/app/sample-server ]] || fail "/app/sample-server is missing or not executable"
+assert_exists "$root/app/ui/index.html" "the UI output is under /app/ui"
+assert_exists "$root/etc/sample/config.yaml" "[[files]] entry at its dest"
+assert_exists "$root/bin/busybox" "the runtime base's layers are below"
+assert_eq "sample 1.0" "$("$root/app/sample-server" --version)" "the binary built from the sample"
+
+# A Rust-only change: only the binary layer moves, the base is neither rebuilt nor needed.
+sed -i 's/^const VERSION: &str = "sample 1.0";/const VERSION: \&str = "sample 1.1";/' "$PROJECT/src/main.rs"
+grep -q '"sample 1.1"' "$PROJECT/src/main.rs" || fail "could not change the VERSION line"
+cairn_ok build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:v2" --json
+cp "$OUT" "$WORK/r2.json"
+assert_eq false "$(jq -r .base_built "$WORK/r2.json")" "second build reuses the base"
+assert_eq "$(layer_of "$WORK/r1.json" ui)" "$(layer_of "$WORK/r2.json" ui)" "UI layer unchanged"
+assert_eq "$(layer_of "$WORK/r1.json" files)" "$(layer_of "$WORK/r2.json" files)" "files layer unchanged"
+assert_ne "$(layer_of "$WORK/r1.json" bin)" "$(layer_of "$WORK/r2.json" bin)" "binary layer changed"
+assert_image_consistent "$WORK/out" v2
+
+# A cold checkout (no target/, no node_modules) restores the base from the cache: cargo then
+# compiles only the application crate.
+rm -rf "$PROJECT/target" "$PROJECT/ui/node_modules"
+cairn_ok build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:v3" --json
+assert_eq true "$(jq -r .base_restored "$OUT")" "cold build restores the base"
+assert_not_contains "$(cat "$ERR")" "Compiling fnv" "restored dependencies are not compiled again"
+assert_eq "$(jq -r .digest "$WORK/r2.json")" "$(jq -r .digest "$OUT")" "same sources, same image digest"

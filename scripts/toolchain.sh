@@ -5,30 +5,22 @@
 # when not installed. Prints nothing when all is present. Needs root (or sudo) only to install.
 # Run it, or source it (it installs, then returns; cairn_install_toolchain stays defined).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 
 # What testdata/sample/Cargo.lock pins; each compiles with Debian 12's rustc 1.63.
 CAIRN_SAMPLE_CRATES=(librust-fnv-dev librust-itoa-dev librust-percent-encoding-dev)
 
 cairn_install_toolchain() {
-    local missing=()
-    local package
-    { command -v cargo && command -v rustc; } >/dev/null 2>&1 || missing+=(cargo rustc)
+    # Tools found on PATH (rustup's cargo, a newer node) are used as they are; only what is
+    # absent comes from Debian.
+    local wanted=("${CAIRN_SAMPLE_CRATES[@]}")
+    { command -v cargo && command -v rustc; } >/dev/null 2>&1 || wanted+=(cargo rustc)
     if ! command -v node >/dev/null 2>&1; then
-        missing+=(nodejs npm)
+        wanted+=(nodejs npm)
     elif ! command -v npm >/dev/null 2>&1; then
-        missing+=(npm)
+        wanted+=(npm)
     fi
-    for package in "${CAIRN_SAMPLE_CRATES[@]}"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
-            missing+=("$package")
-    done
-    ((${#missing[@]})) || return 0
-    echo "cairn: installing ${missing[*]}" >&2
-    local sudo=()
-    ((EUID == 0)) || sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "${missing[@]}" >/dev/null
+    cairn_install_packages "${wanted[@]}"
 }
 
 cairn_install_toolchain

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `cairn build` against a real docker-registry: the first build pushes the base and the image
+# and deploys the pushed digest; a code-only rebuild uploads no base bytes and moves one layer;
+# a lockfile change makes a new base tag; --rebuild-base and --no-deploy do what they say.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry_lib.sh"
+SAMPLE=${CAIRN_SOURCE_DIR:-$(dirname "$0")/../..}/testdata/sample
+[[ -f $SAMPLE/cairn.toml ]] || skip "testdata/sample is missing"
+for tool in cargo rustc npm node git jq skopeo; do
+    command -v "$tool" >/dev/null || skip "$tool is missing (scripts/toolchain.sh installs the build tools)"
+done
+CAIRN_TIMEOUT=600
+export CAIRN_CACHE=$WORK/cache
+unset SOURCE_DATE_EPOCH LOCAL_ONLY REBUILD_BASE
+
+registry_start builds open
+make_busybox_base "$WORK/base" busybox
+PROJECT=$WORK/sample
+mkdir -p "$PROJECT"
+(cd "$SAMPLE" && tar --exclude=./target --exclude=./ui/node_modules --exclude=./ui/out \
+    --exclude=./cairn-out -cf - .) | tar -xf - -C "$PROJECT"
+# The dev profile pushes to the test registry and its deploy command records what it was given.
+sed -i -e "s|^registry = \"127.0.0.1:5000\"|registry = \"$REGISTRY_HOST\"|" \
+    -e "s|^deploy = \"echo deploy {image}@{digest}\"|deploy = \"echo {image}@{digest} {tag} {env} > $WORK/deployed\"|" \
+    "$PROJECT/cairn.toml"
+commit() { git -C "$PROJECT" add -A && git -C "$PROJECT" -c user.name=t -c user.email=t@example.invalid commit -qm "$1"; }
+git -C "$PROJECT" init -q
+commit sample
+
+# First build: base built and pushed, image pushed, deploy run with the pushed digest.
+cairn_ok build dev -C "$PROJECT" --json
+cp "$OUT" "$WORK/r1.json"
+tag1=$(jq -r .tag "$WORK/r1.json")
+digest1=$(jq -r .digest "$WORK/r1.json")
+key1=$(jq -r .base_key "$WORK/r1.json")
+assert_eq "dev-$(git -C "$PROJECT" rev-parse --short HEAD)" "$tag1" "tag from the dev profile"
+assert_eq true "$(jq -r .base_built "$WORK/r1.json")" "the first build makes the base"
+assert_eq "$digest1" "$(skopeo_digest "$REGISTRY_HOST/sample:$tag1")" "skopeo's digest of the pushed image"
+skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample-base:$key1" >/dev/null ||
+    fail "the base was not pushed as sample-base:$key1"
+assert_eq "$REGISTRY_HOST/sample:$tag1@$digest1 $tag1 dev" "$(cat "$WORK/deployed")" "what the deploy command received"
+
+# A code-only change: the base is reused; no base or runtime-base bytes are uploaded; exactly
+# one layer of the image changes.
+sed -i 's/^const VERSION: &str = "sample 1.0";/const VERSION: \&str = "sample 1.1";/' "$PROJECT/src/main.rs"
+commit "version 1.1"
+lines_before=$(wc -l <"$REGISTRY_LOG")
+cairn_ok build dev -C "$PROJECT" --json --no-deploy
+cp "$OUT" "$WORK/r2.json"
+tag2=$(jq -r .tag "$WORK/r2.json")
+assert_ne "$tag1" "$tag2" "a new commit gives a new tag"
+assert_eq false "$(jq -r .base_built "$WORK/r2.json")" "the second build reuses the base"
+assert_eq "$key1" "$(jq -r .base_key "$WORK/r2.json")" "the base key of a code-only change"
+uploads=$(tail -n +"$((lines_before + 1))" "$REGISTRY_LOG" | grep -oE '"PUT /v2/[^ ]*/blobs/uploads/[^ ]*digest=sha256%3A[0-9a-f]+' |
+    sed 's/.*digest=sha256%3A/sha256:/' || true)
+layers1=$(skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample:$tag1" | jq -r '.Layers[]')
+layers2=$(skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample:$tag2" | jq -r '.Layers[]')
+changed=$(diff <(echo "$layers1") <(echo "$layers2") | grep -c '^>' || true)
+assert_eq 1 "$changed" "layers that differ after a code-only change"
+new_layer=$(diff <(echo "$layers1") <(echo "$layers2") | sed -n 's/^> //p' || true)
+grep -qx "$new_layer" <<<"$uploads" || fail "the changed layer $new_layer is not among the uploads seen in the access log"
+while read -r layer; do
+    if grep -qx "$layer" <<<"$uploads" && grep -qx "$layer" <<<"$layers1"; then
+        fail "layer $layer, unchanged since the first build, was uploaded again"
+    fi
+done <<<"$layers2"
+for layer in $(jq -r '.layers[].digest' "$WORK/base/blobs/sha256/${BASE_DIGEST#sha256:}"); do
+    if grep -qx "$layer" <<<"$uploads"; then fail "the runtime base's layer $layer was uploaded"; fi
+done
+assert_eq "$REGISTRY_HOST/sample:$tag1@$digest1 $tag1 dev" "$(cat "$WORK/deployed")" "--no-deploy left the deploy alone"
+
+# A lockfile change is a new base key, built and pushed under its own tag.
+printf '\n' >>"$PROJECT/ui/package-lock.json"
+commit "lockfile"
+cairn_ok build dev -C "$PROJECT" --json --no-deploy
+key3=$(jq -r .base_key "$OUT")
+assert_ne "$key1" "$key3" "the base key after a lockfile change"
+assert_eq true "$(jq -r .base_built "$OUT")" "a lockfile change builds a new base"
+skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample-base:$key3" >/dev/null ||
+    fail "the new base was not pushed as sample-base:$key3"
+
+# --rebuild-base and REBUILD_BASE=true force it.
+cairn_ok build dev -C "$PROJECT" --json --no-deploy --rebuild-base
+assert_eq true "$(jq -r .base_built "$OUT")" "--rebuild-base builds the base"
+REBUILD_BASE=true cairn_ok build dev -C "$PROJECT" --json --no-deploy
+assert_eq true "$(jq -r .base_built "$OUT")" "REBUILD_BASE=true builds the base"
+
+# Config errors name the file and line.
+printf '[image]\nnmae = "x"\n' >"$WORK/bad.toml"
+expect_error 1 'bad.toml:2.*nmae' build dev -C "$PROJECT" --config "$WORK/bad.toml" --local-only

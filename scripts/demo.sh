@@ -5,6 +5,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/scripts/deps.sh"
 cairn_install_packages "${CAIRN_BUILD_PACKAGES[@]}" "${CAIRN_TEST_PACKAGES[@]}"
+bash "$top/scripts/toolchain.sh"
 cairn_build "$top/build"
 cairn="$top/build/bin/cairn"
 
@@ -84,3 +85,41 @@ again=$("$cairn" append "oci:$work/base:busybox" --layer "$work/elsewhere/app:/a
     --to "oci:$work/again:v1" --entrypoint '["/bin/sh","/app/hello.sh"]' --workdir /app \
     --user 0:0 --port 8080/tcp --label org.opencontainers.image.title=hello-app)
 [[ $again == "$first" ]] && echo "same digest: $again"
+
+step "8. cairn build: testdata/sample (Rust + npm UI) on a busybox+glibc runtime base"
+mkdir -p "$work/runtime/bin" "$work/runtime/lib64" "$work/runtime/lib/x86_64-linux-gnu" "$work/runtime/tmp"
+cp /bin/busybox "$work/runtime/bin/busybox"
+ln -s busybox "$work/runtime/bin/sh"
+cp "$(readlink -f /lib64/ld-linux-x86-64.so.2)" "$work/runtime/lib64/ld-linux-x86-64.so.2"
+for lib in libc.so.6 libgcc_s.so.1; do
+    cp "$(readlink -f "/lib/x86_64-linux-gnu/$lib")" "$work/runtime/lib/x86_64-linux-gnu/$lib"
+done
+"$cairn" append scratch --layer "$work/runtime:/" --to "$registry/runtime:bookworm-ish" >/dev/null
+mkdir -p "$work/sample"
+(cd "$top/testdata/sample" && tar --exclude=./target --exclude=./ui/node_modules --exclude=./ui/out -cf - .) |
+    tar -xf - -C "$work/sample"
+sed -i -e "s|^base = .*|base = \"$registry/runtime:bookworm-ish\"|" \
+    -e "s|^registry = \"127.0.0.1:5000\"|registry = \"$registry\"|" "$work/sample/cairn.toml"
+git -C "$work/sample" init -q
+sample_commit() { git -C "$work/sample" add -A && git -C "$work/sample" -c user.name=demo -c user.email=demo@example.invalid commit -qm "$1"; }
+sample_commit "the sample"
+echo "-- first build: dependencies compiled, the base pushed as sample-base:cargo-<hash>, then the app"
+"$cairn" build dev -C "$work/sample" --metrics "$work/build1.json" 2>&1 | grep -v -e 'cargo|' -e 'npm|' || true
+jq -c '{base_key, base_built, seconds, bytes_written, bytes_skipped}' "$work/build1.json" 2>/dev/null || cat "$work/build1.json"
+
+echo "-- a Rust-only change: the base is reused, only the binary layer moves"
+sed -i 's/^const VERSION: &str = "sample 1.0";/const VERSION: \&str = "sample 1.1";/' "$work/sample/src/main.rs"
+sample_commit "version 1.1"
+"$cairn" build dev -C "$work/sample" --metrics "$work/build2.json" 2>&1 | grep -v -e 'cargo|' -e 'npm|' || true
+jq -c '{base_key, base_built, seconds, bytes_written, bytes_skipped}' "$work/build2.json" 2>/dev/null || cat "$work/build2.json"
+
+echo "-- LOCAL_ONLY=true: an OCI layout, no registry touched"
+LOCAL_ONLY=true "$cairn" build dev -C "$work/sample" --output "oci:$work/sample-out:local" 2>&1 | tail -1
+umoci unpack --image "$work/sample-out:local" "$work/sample-bundle" >/dev/null
+jq '.process.terminal = false | .process.args = ["/app/sample-server", "--version"]
+    | .process.rlimits = [.process.rlimits[]? | select(.type != "RLIMIT_NOFILE")]' \
+    "$work/sample-bundle/config.json" >"$work/config.json" && mv "$work/config.json" "$work/sample-bundle/config.json"
+container="cairn-demo-sample-$$"
+echo -n "the built image answers: "
+runc run -b "$work/sample-bundle" "$container" || echo "(runc could not run the image on this machine)"
+container=""

@@ -11,20 +11,6 @@ namespace cairn::assemble {
 
 namespace {
 
-class StringSource : public ByteSource {
-public:
-    explicit StringSource(std::string_view bytes) : bytes_(bytes) {}
-    std::size_t read(std::uint8_t* data, std::size_t capacity) override {
-        auto n = std::min(capacity, bytes_.size());
-        std::copy_n(bytes_.data(), n, data);
-        bytes_.remove_prefix(n);
-        return n;
-    }
-
-private:
-    std::string_view bytes_;
-};
-
 // Where a layer's bytes come from: the cache (new layers) or the base image.
 oci::BlobOpener layer_opener(const oci::Descriptor& layer, oci::ImageSource* base_source,
                              const oci::BlobStore& layer_store) {
@@ -59,7 +45,7 @@ ShipStats ship(oci::ImageTarget& target, oci::ImageSource* base_source,
     if (target.has_blob(config)) {
         skipped += image.config_bytes.size();
     } else {
-        StringSource content(image.config_bytes);
+        MemorySource content(image.config_bytes);
         target.put_blob(config, content);
         written += image.config_bytes.size();
     }

@@ -1,6 +1,8 @@
 // Stream helpers shared by every pass over bytes.
 #include "oci/stream.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace cairn {
@@ -13,6 +15,13 @@ std::uint64_t copy_stream(ByteSource& from, ByteSink& to) {
         total += n;
     }
     return total;
+}
+
+std::size_t MemorySource::read(std::uint8_t* data, std::size_t capacity) {
+    auto n = std::min(capacity, bytes_.size());
+    std::memcpy(data, bytes_.data(), n);
+    bytes_.remove_prefix(n);
+    return n;
 }
 
 }  // namespace cairn

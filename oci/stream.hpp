@@ -43,6 +43,16 @@ private:
     ByteSink& second_;
 };
 
+// Bytes in memory as a source (manifests, configs, request bodies); they must outlive it.
+class MemorySource : public ByteSource {
+public:
+    explicit MemorySource(std::string_view bytes) : bytes_(bytes) {}
+    std::size_t read(std::uint8_t* data, std::size_t capacity) override;
+
+private:
+    std::string_view bytes_;
+};
+
 // Counts bytes and drops them.
 class CountingSink : public ByteSink {
 public:

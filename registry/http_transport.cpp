@@ -62,11 +62,4 @@ std::string read_body_prefix(HttpExchange& exchange, std::size_t max_size) {
     return body;
 }
 
-std::size_t MemorySource::read(std::uint8_t* data, std::size_t capacity) {
-    auto n = std::min(capacity, bytes_.size());
-    std::memcpy(data, bytes_.data(), n);
-    bytes_.remove_prefix(n);
-    return n;
-}
-
 }  // namespace cairn::registry

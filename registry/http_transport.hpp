@@ -81,14 +81,4 @@ std::string read_body(HttpExchange& exchange, std::size_t max_size, std::string_
 // Reads at most `max_size` bytes of a body and drops the rest (for error responses).
 std::string read_body_prefix(HttpExchange& exchange, std::size_t max_size);
 
-// Bytes in memory as a request body (manifests, forms, upload chunks).
-class MemorySource : public ByteSource {
-  public:
-    explicit MemorySource(std::string_view bytes) : bytes_(bytes) {}
-    std::size_t read(std::uint8_t* data, std::size_t capacity) override;
-
-  private:
-    std::string_view bytes_;
-};
-
 }  // namespace cairn::registry

@@ -115,6 +115,10 @@ void add_part(BaseTarWriter& tar, const BasePart& part) {
     if (ec) throw Error("cannot read " + part.directory.string() + ": " + ec.message());
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (ec) throw Error("cannot read " + part.directory.string() + ": " + ec.message());
+        if (it.depth() == 0 && part.leave_out && part.leave_out(it->path().filename().native())) {
+            it.disable_recursion_pending();
+            continue;
+        }
         auto relative = it->path().lexically_relative(part.directory).generic_string();
         tar.add(it->path(), part.member + "/" + relative);
     }

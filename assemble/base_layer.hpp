@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +20,9 @@ namespace cairn::assemble {
 struct BasePart {
     std::string member;               // the member prefix in the layer: "cargo/deps"
     std::filesystem::path directory;  // where it lives on this machine
+    // Entries directly under `directory` that stay out of the layer (the workspace's own build
+    // output: a base holds third-party code only). Empty: keep everything.
+    std::function<bool(std::string_view entry)> leave_out;
 };
 
 // What goes into the base for this config: <profile dir>/{deps,.fingerprint,build} of cargo's

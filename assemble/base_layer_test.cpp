@@ -2,7 +2,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "assemble/native_build.hpp"
 #include "oci/error.hpp"
+#include "oci/stream.hpp"
 #include "tree_test_support.hpp"
 
 namespace assemble = cairn::assemble;
@@ -12,21 +14,6 @@ using cairn::assemble::testing::ScratchDir;
 using cairn::assemble::testing::write_file;
 
 namespace {
-
-class StringSource : public cairn::ByteSource {
-  public:
-    explicit StringSource(std::string bytes) : bytes_(std::move(bytes)) {}
-    std::size_t read(std::uint8_t* data, std::size_t capacity) override {
-        auto n = std::min(capacity, bytes_.size() - position_);
-        std::copy_n(bytes_.data() + position_, n, data);
-        position_ += n;
-        return n;
-    }
-
-  private:
-    std::string bytes_;
-    std::size_t position_ = 0;
-};
 
 std::string read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -54,7 +41,7 @@ BOOST_AUTO_TEST_CASE(restore_puts_parts_back_with_their_mtimes) {
     std::vector<assemble::BasePart> targets{{"cargo/deps", to / "t/release/deps"},
                                             {"npm/node_modules", to / "ui/node_modules"}};
     BOOST_TEST(!assemble::base_is_warm(targets));
-    StringSource source(blob.bytes);
+    cairn::MemorySource source(blob.bytes);
     auto restored = assemble::restore_base_layer(source, targets);
     BOOST_TEST(restored == 10u + 20u);
     BOOST_TEST(read_text(to / "t/release/deps/libfnv.rlib") == "rlib bytes");
@@ -71,10 +58,32 @@ BOOST_AUTO_TEST_CASE(a_member_outside_every_part_is_refused) {
     MemorySink blob;
     assemble::write_base_layer({{"cargo/deps", from / "deps"}}, 1, blob);
     ScratchDir to;
-    StringSource source(blob.bytes);
+    cairn::MemorySource source(blob.bytes);
     BOOST_CHECK_THROW(assemble::restore_base_layer(source, {{"npm/node_modules", to / "nm"}}),
                       cairn::Error);
     BOOST_TEST(!fs::exists(to / "nm"));
+}
+
+BOOST_AUTO_TEST_CASE(the_workspace_output_stays_out_of_the_base) {
+    ScratchDir from;
+    write_file(from / "deps/libfnv-1a2b3c.rlib", "third party");
+    write_file(from / "deps/sample_server-4d5e6f", "the app");
+    write_file(from / "fingerprint/fnv-1a2b3c/lib-fnv", "f");
+    write_file(from / "fingerprint/sample-4d5e6f/bin-sample-server", "f");
+    assemble::WorkspaceNames workspace{.packages = {"sample"}, .crates = {"sample_server"}};
+    auto leave_out = [&](std::string_view entry) { return workspace.owns(entry); };
+    MemorySink blob;
+    assemble::write_base_layer({{"cargo/deps", from / "deps", leave_out},
+                                {"cargo/.fingerprint", from / "fingerprint", leave_out}},
+                               1, blob);
+    ScratchDir to;
+    cairn::MemorySource source(blob.bytes);
+    assemble::restore_base_layer(
+        source, {{"cargo/deps", to / "deps"}, {"cargo/.fingerprint", to / "fingerprint"}});
+    BOOST_TEST(read_text(to / "deps/libfnv-1a2b3c.rlib") == "third party");
+    BOOST_TEST(fs::exists(to / "fingerprint/fnv-1a2b3c/lib-fnv"));
+    BOOST_TEST(!fs::exists(to / "deps/sample_server-4d5e6f"));
+    BOOST_TEST(!fs::exists(to / "fingerprint/sample-4d5e6f"));
 }
 
 BOOST_AUTO_TEST_CASE(the_base_cache_stores_and_restores_by_tag) {

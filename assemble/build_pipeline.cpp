@@ -73,26 +73,24 @@ std::string registry_base_reference(const Build& build, const std::string& key) 
 }
 
 // Whether the registry holds the base; with `fetch`, it is copied into the cache as well.
+// Only "no such manifest" means there is none: any other failure (auth, network after the
+// retries) stops the build here, since the push at the end needs the same registry.
 bool find_in_registry(Build& build, const BaseCache& cache, bool fetch) {
     auto reference = registry_base_reference(build, build.result.base_key);
+    build.say("looking for base " + reference);
     try {
         auto source = build.transports.open_source(ImageReference::parse(reference));
         if (!fetch) {
             source->top();
             return true;
         }
-        build.say("looking for base " + reference);
         auto start = Clock::now();
         cache.pull(*source, build.options.jobs);
         build.result.times.base += seconds_since(start);
         build.say("pulled base " + reference);
         return true;
-    } catch (const UsageError&) {
-        throw;
-    } catch (const Error& e) {
-        // Absent or unreachable: either way this machine builds the base and pushes it later,
-        // where a real registry problem fails loudly.
-        build.say("no base " + reference + " (" + e.what() + ")");
+    } catch (const NotFound&) {
+        build.say("no base " + reference + " yet");
         return false;
     }
 }
@@ -128,7 +126,17 @@ bool prepare_base(Build& build, const BaseCache& cache) {
 
 void store_base(Build& build, const BaseCache& cache) {
     auto start = Clock::now();
-    auto digests = cache.store(build.parts, build.options.jobs);
+    // The base is packed after the whole build; the workspace's own crates stay out of it, as
+    // they change with every commit and would only make the base bigger.
+    auto parts = build.parts;
+    if (build.config.cargo) {
+        auto workspace = std::make_shared<WorkspaceNames>(workspace_names(*build.config.cargo));
+        for (auto& part : parts) {
+            if (!part.member.starts_with("cargo/")) continue;
+            part.leave_out = [workspace](std::string_view entry) { return workspace->owns(entry); };
+        }
+    }
+    auto digests = cache.store(parts, build.options.jobs);
     build.result.base_built = true;
     build.say("base " + build.result.base_key + ": stored " +
               std::string(digests.digest.short_hex()) + " (" + std::to_string(digests.size) +

@@ -1,6 +1,7 @@
 // Two tool runs on two threads, their output interleaved line by line through one callback.
 #include "assemble/native_build.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
+#include "oci/json.hpp"
 
 namespace cairn::assemble {
 
@@ -90,6 +92,50 @@ std::vector<std::string> cargo_build_command(const CargoSection& cargo) {
         argv.push_back(joined);
     }
     return argv;
+}
+
+bool WorkspaceNames::owns(std::string_view entry) const {
+    // cargo's names end in "-<metadata hash>" and perhaps an extension; the hash never holds a
+    // "-", so the name is what comes before the last one.
+    auto dash = entry.rfind('-');
+    if (dash == std::string_view::npos) return false;
+    std::string name(entry.substr(0, dash));
+    if (packages.contains(name) || crates.contains(name)) return true;
+    return name.starts_with("lib") && crates.contains(name.substr(3));
+}
+
+WorkspaceNames workspace_names(const CargoSection& cargo) {
+    std::vector<std::string> argv{"cargo",           "metadata", "--no-deps",
+                                  "--format-version", "1",        "--offline"};
+    auto output = capture_output(argv, cargo.dir);
+    // stdout and stderr come merged: the document is the one line that is a JSON object.
+    std::string_view document;
+    for (std::size_t start = 0; start < output.size();) {
+        auto end = output.find('\n', start);
+        if (end == std::string::npos) end = output.size();
+        std::string_view line(output.data() + start, end - start);
+        if (line.starts_with('{')) document = line;
+        start = end + 1;
+    }
+    std::string what = "the output of `" + command_text(argv) + "` in " + cargo.dir.string();
+    if (document.empty()) throw Error(what + " holds no JSON document");
+    auto metadata = oci::json::parse_object(document, what, 256u << 20);
+    WorkspaceNames names;
+    const auto* packages = oci::json::optional_array(metadata, "packages", what);
+    if (packages == nullptr) throw Error(what + " lists no packages");
+    for (const auto& package : packages->GetArray()) {
+        if (!package.IsObject()) throw Error(what + " has a package that is not an object");
+        names.packages.insert(oci::json::required_string(package, "name", what));
+        const auto* targets = oci::json::optional_array(package, "targets", what);
+        if (targets == nullptr) continue;
+        for (const auto& target : targets->GetArray()) {
+            if (!target.IsObject()) throw Error(what + " has a target that is not an object");
+            auto crate = oci::json::required_string(target, "name", what);
+            std::replace(crate.begin(), crate.end(), '-', '_');
+            names.crates.insert(crate);
+        }
+    }
+    return names;
 }
 
 fs::path npm_install_stamp(const NpmSection& npm) {

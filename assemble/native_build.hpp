@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,21 @@ std::filesystem::path target_directory(const CargoSection& cargo,
 
 // The argv of the cargo build.
 std::vector<std::string> cargo_build_command(const CargoSection& cargo);
+
+// The workspace's own packages, by the names cargo gives their output: a package's name in
+// ".fingerprint/<package>-<hash>" and "build/<package>-<hash>", its targets' crate names ("-"
+// made "_") in "deps/lib<crate>-<hash>.rlib" and "deps/<crate>-<hash>". What is not theirs in
+// those directories is the third-party build output a base keeps.
+struct WorkspaceNames {
+    std::set<std::string> packages;
+    std::set<std::string> crates;
+
+    // Whether `entry`, a name directly under deps/, .fingerprint/ or build/, is the workspace's.
+    bool owns(std::string_view entry) const;
+};
+
+// Asks `cargo metadata --no-deps` (offline, no build) in cargo.dir.
+WorkspaceNames workspace_names(const CargoSection& cargo);
 
 // Runs the builds the config names, cargo and npm at once. SOURCE_DATE_EPOCH and the rest of
 // cairn's environment pass through. A failure is a ToolFailure; when both fail, cargo's is

@@ -35,6 +35,20 @@ BOOST_AUTO_TEST_CASE(cargo_command_names_profile_bins_and_features) {
                fs::path("/elsewhere"));
 }
 
+BOOST_AUTO_TEST_CASE(workspace_output_is_told_by_cargo_names) {
+    assemble::WorkspaceNames workspace{.packages = {"sample", "my-lib"},
+                                       .crates = {"sample_server", "my_lib"}};
+    for (const char* entry : {"sample-0f1e2d3c4b5a6978", "sample_server-0f1e2d3c4b5a6978",
+                              "sample_server-0f1e2d3c4b5a6978.d", "libmy_lib-0f1e2d3c.rlib",
+                              "libmy_lib-0f1e2d3c.rmeta", "my-lib-0f1e2d3c"}) {
+        BOOST_TEST(workspace.owns(entry), entry);
+    }
+    for (const char* entry : {"fnv-0f1e2d3c", "libfnv-0f1e2d3c.rlib", "percent-encoding-0f1e2d3c",
+                              "libc-0f1e2d3c.d", "liblibc-0f1e2d3c.rlib", "sample", "my"}) {
+        BOOST_TEST(!workspace.owns(entry), entry);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(npm_install_is_needed_without_a_matching_stamp) {
     ScratchDir dir;
     write_file(dir / "package-lock.json", "{\"lockfileVersion\": 3}");

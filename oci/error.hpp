@@ -18,6 +18,13 @@ public:
     using Error::Error;
 };
 
+// What was asked for does not exist there (a registry's 404 for a manifest): callers that
+// probe, like the lookup of a build's base, tell it from a failure to ask.
+class NotFound : public Error {
+public:
+    using Error::Error;
+};
+
 // The text of errno as "what: strerror".
 std::string system_error_text(const std::string& what, int error_number);
 

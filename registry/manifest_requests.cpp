@@ -37,7 +37,7 @@ oci::ManifestBlob fetch_manifest(RegistryClient& client, const std::string& repo
                                  .scopes = scopes});
     std::string what = "getting the manifest of " + name;
     if (response->status() == 404) {
-        throw Error(name + " was not found in " + client.registry() +
+        throw NotFound(name + " was not found in " + client.registry() +
                     " (no such manifest); check the name and tag");
     }
     if (response->status() != 200) client.fail(*response, what);

@@ -39,6 +39,17 @@ skopeo inspect "oci:$WORK/out:v1" >"$WORK/inspect.json" || fail "skopeo inspect 
 assert_eq '["/app/sample-server"]' "$(jq -c .config.Entrypoint < <(skopeo inspect --config "oci:$WORK/out:v1"))" \
     "entrypoint from cairn.toml"
 
+# The base holds third-party build output only: fnv's, not the sample's own crate.
+base_manifest=$(jq -r '.manifests[0].digest' "$CAIRN_CACHE/bases/index.json")
+base_layer=$(jq -r '.layers[0].digest' "$CAIRN_CACHE/bases/blobs/sha256/${base_manifest#sha256:}")
+zstd -dc "$CAIRN_CACHE/bases/blobs/sha256/${base_layer#sha256:}" | tar -tf - >"$WORK/base.list" \
+    || fail "the base layer is not a zstd tar"
+grep -q '^cargo/deps/libfnv-[0-9a-f]*\.rlib$' "$WORK/base.list" || fail "fnv's rlib is not in the base"
+grep -q '^npm/node_modules/' "$WORK/base.list" || fail "node_modules is not in the base"
+if grep -E '^cargo/(deps/sample_server-|\.fingerprint/sample-|build/sample-)' "$WORK/base.list"; then
+    fail "the sample's own build output is in the base"
+fi
+
 umoci unpack --rootless --image "$WORK/out:v1" "$WORK/unpacked" >/dev/null || fail "umoci unpack refused the image"
 root=$WORK/unpacked/rootfs
 [[ -x $root/app/sample-server ]] || fail "/app/sample-server is missing or not executable"
@@ -64,4 +75,5 @@ rm -rf "$PROJECT/target" "$PROJECT/ui/node_modules"
 cairn_ok build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:v3" --json
 assert_eq true "$(jq -r .base_restored "$OUT")" "cold build restores the base"
 assert_not_contains "$(cat "$ERR")" "Compiling fnv" "restored dependencies are not compiled again"
+assert_contains "$(cat "$ERR")" "Compiling sample" "the application crate, not in the base, is compiled"
 assert_eq "$(jq -r .digest "$WORK/r2.json")" "$(jq -r .digest "$OUT")" "same sources, same image digest"

@@ -1,6 +1,7 @@
 // The steps of `cairn build` in order, each timed; the work itself lives in the files it names.
 #include "assemble/build_pipeline.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -20,6 +21,7 @@
 #include "assemble/tag_template.hpp"
 #include "oci/blob_store.hpp"
 #include "oci/error.hpp"
+#include "oci/file.hpp"
 #include "oci/image.hpp"
 
 namespace cairn::assemble {
@@ -93,6 +95,27 @@ bool find_in_registry(Build& build, const BaseCache& cache, bool fetch) {
         build.say("no base " + reference + " yet");
         return false;
     }
+}
+
+// Two cairn builds of one project (or sharing a CARGO_TARGET_DIR) would restore, build and pack
+// the same directories at once: each takes the build directories first, in path order so that
+// two builds of overlapping projects cannot deadlock.
+std::vector<oci::DirectoryLock> lock_build_directories(const Build& build) {
+    std::vector<fs::path> directories;
+    if (build.config.cargo) {
+        fs::create_directories(build.target_dir);
+        directories.push_back(fs::canonical(build.target_dir));
+    }
+    if (build.config.npm) directories.push_back(fs::canonical(build.config.npm->dir));
+    std::sort(directories.begin(), directories.end());
+    directories.erase(std::unique(directories.begin(), directories.end()), directories.end());
+    std::vector<oci::DirectoryLock> locks;
+    for (const auto& directory : directories) {
+        locks.emplace_back(directory, [&build, &directory] {
+            build.say("waiting for another cairn build using " + directory.string());
+        });
+    }
+    return locks;
 }
 
 // Restores the base when one exists and the builds are not warm; says whether one must be made.
@@ -283,6 +306,7 @@ BuildResult run_build(const BuildOptions& options, const Progress& progress) {
 
     BaseCache cache(cache_directory(), build.config.image.name, build.result.base_key);
     build.result.base_reference = cache.reference();
+    auto locks = lock_build_directories(build);
     bool make_base = prepare_base(build, cache);
 
     auto start = Clock::now();
@@ -296,6 +320,7 @@ BuildResult run_build(const BuildOptions& options, const Progress& progress) {
     auto layers = app_layers(build, store);
     auto image = stack(build.base, layers, config_changes(build.config.image), source_date_epoch());
     build.result.times.layers = seconds_since(start);
+    locks.clear();  // the layers are made: the push reads only the cache
 
     ship_image(build, image, store);
     deploy(build);

@@ -2,6 +2,7 @@
 #include "oci/file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,6 +40,19 @@ void write_all(int fd, const std::uint8_t* data, std::size_t size, const std::st
 void UniqueFd::reset(int fd) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
+}
+
+DirectoryLock::DirectoryLock(const std::filesystem::path& directory,
+                             const std::function<void()>& on_wait)
+    : fd_(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (!fd_) throw Error(system_error_text("cannot open " + directory.string(), errno));
+    if (::flock(fd_.get(), LOCK_EX | LOCK_NB) == 0) return;
+    if (errno != EWOULDBLOCK && errno != EINTR)
+        throw Error(system_error_text("cannot lock " + directory.string(), errno));
+    if (on_wait) on_wait();
+    while (::flock(fd_.get(), LOCK_EX) != 0) {
+        if (errno != EINTR) throw Error(system_error_text("cannot lock " + directory.string(), errno));
+    }
 }
 
 TemporaryFile::TemporaryFile(const std::filesystem::path& final_path) : final_path_(final_path) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,18 @@ public:
 
 private:
     int fd_ = -1;
+};
+
+// An exclusive flock(2) on a directory itself, held until destroyed: no lock file is left
+// behind, and flock(1) on the same directory takes part. When another process holds it,
+// `on_wait` (may be empty) is called once before blocking, so the user knows why nothing moves.
+class DirectoryLock {
+public:
+    explicit DirectoryLock(const std::filesystem::path& directory,
+                           const std::function<void()>& on_wait = {});
+
+private:
+    UniqueFd fd_;
 };
 
 // A file written under a temporary name in its final directory, then fsynced and renamed over

@@ -2,7 +2,6 @@
 #include "oci/layout.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 
 #include <cerrno>
 
@@ -18,21 +17,6 @@ namespace {
 constexpr std::string_view kLayoutFile = R"({"imageLayoutVersion":"1.0.0"})";
 constexpr std::string_view kEmptyIndex =
     R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})";
-
-// An exclusive flock on the layout directory itself: no lock file is left in the layout.
-class DirectoryLock {
-public:
-    explicit DirectoryLock(const fs::path& directory)
-        : fd_(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
-        if (!fd_) throw Error(system_error_text("cannot open " + directory.string(), errno));
-        while (::flock(fd_.get(), LOCK_EX) != 0) {
-            if (errno != EINTR) throw Error(system_error_text("cannot lock " + directory.string(), errno));
-        }
-    }
-
-private:
-    UniqueFd fd_;
-};
 
 void check_layout_file(const fs::path& directory) {
     auto path = directory / "oci-layout";

@@ -77,3 +77,32 @@ assert_eq true "$(jq -r .base_restored "$OUT")" "cold build restores the base"
 assert_not_contains "$(cat "$ERR")" "Compiling fnv" "restored dependencies are not compiled again"
 assert_contains "$(cat "$ERR")" "Compiling sample" "the application crate, not in the base, is compiled"
 assert_eq "$(jq -r .digest "$WORK/r2.json")" "$(jq -r .digest "$OUT")" "same sources, same image digest"
+
+# Two builds of one project take turns: while another process holds the target directory
+# (flock(1) on the directory, the lock cairn takes), cairn says so and waits; it goes on once
+# the holder lets go. This shell holds the lock on fd 5 itself, so nothing outlives the test;
+# a fifo carries cairn's stderr, so the test waits on its words, not on time.
+exec 5<"$PROJECT/target"
+flock 5
+mkfifo "$WORK/build-err"
+timeout -k 5 "$CAIRN_TIMEOUT" "$CAIRN" build dev --local-only -C "$PROJECT" \
+    --output "oci:$WORK/out:v4" --json >"$WORK/r4.json" 2>"$WORK/build-err" 5<&- &
+builder=$!
+on_exit "kill $builder"
+exec 3<"$WORK/build-err"
+waited=false
+while IFS= read -r line <&3; do
+    if [[ $line == *"waiting for another cairn build using $(realpath "$PROJECT/target")"* ]]; then
+        waited=true
+        break
+    fi
+done
+[[ -s $WORK/r4.json ]] && fail "cairn built while another process held the target directory"
+exec 5<&-  # lets go of the lock
+assert_eq true "$waited" "cairn says it waits for the holder of the target directory"
+cat <&3 >"$WORK/build-rest.log"
+status=0
+wait "$builder" || status=$?
+exec 3<&-
+assert_eq 0 "$status" "the waiting build finishes once the directory is free"
+assert_eq "$(jq -r .digest "$WORK/r2.json")" "$(jq -r .digest "$WORK/r4.json")" "and builds the same image"

@@ -88,3 +88,14 @@ assert_eq true "$(jq -r .base_built "$OUT")" "REBUILD_BASE=true builds the base"
 # Config errors name the file and line.
 printf '[image]\nnmae = "x"\n' >"$WORK/bad.toml"
 expect_error 1 'bad.toml:2.*nmae' build dev -C "$PROJECT" --config "$WORK/bad.toml" --local-only
+
+# Only "no such manifest" means there is no base yet: a registry that refuses the lookup stops
+# the build at once, naming it, instead of building the base for nothing and failing at the push.
+fault_proxy_start '[{"path": "^/v2/sample-base/manifests/", "nth": 1, "times": 1000,
+  "action": "status", "status": 403, "headers": {"Content-Type": "application/json"},
+  "body": "{\"errors\": [{\"code\": \"DENIED\", \"message\": \"requested access to the resource is denied\"}]}"}]'
+sed -i "s|^registry = \"$REGISTRY_HOST\"|registry = \"$PROXY_HOST\"|" "$PROJECT/cairn.toml"
+CAIRN_CACHE=$WORK/cold-cache expect_error 1 "sample-base.*(403|denied)" build dev -C "$PROJECT" --no-deploy
+assert_not_contains "$(cat "$ERR")" "Compiling" "nothing is built after the failed lookup"
+grep -q "FAULT status 403 .* /v2/sample-base/manifests/$key3" "$PROXY_LOG" ||
+    fail "the proxy saw no lookup of sample-base:$key3"

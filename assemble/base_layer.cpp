@@ -273,14 +273,14 @@ bool BaseCache::has() const {
     return false;
 }
 
-void BaseCache::pull(oci::ImageSource& source, unsigned jobs) const {
+void BaseCache::pull(oci::ImageSource& source, unsigned jobs, oci::Meter* meter) const {
     oci::LayoutTarget target(directory_, tag_);
-    copy_image(source, target, {.platform = oci::Platform::host(), .jobs = jobs});
+    copy_image(source, target, {.platform = oci::Platform::host(), .jobs = jobs, .meter = meter});
 }
 
-void BaseCache::push(oci::ImageTarget& target, unsigned jobs) const {
+void BaseCache::push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter) const {
     oci::LayoutSource source(directory_, tag_);
-    copy_image(source, target, {.jobs = jobs});
+    copy_image(source, target, {.jobs = jobs, .meter = meter});
 }
 
 LayerDigests BaseCache::store(const std::vector<BasePart>& parts, unsigned threads) const {
@@ -295,12 +295,14 @@ LayerDigests BaseCache::store(const std::vector<BasePart>& parts, unsigned threa
     return digests;
 }
 
-std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts) const {
+std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter* meter) const {
     oci::LayoutSource source(directory_, tag_);
     auto image = oci::load_image(source, oci::Platform::host());
     if (image.manifest.layers.empty()) throw Error(reference() + " holds no layer");
-    auto blob = source.open_blob(image.manifest.layers.back());
-    return restore_base_layer(*blob, parts);
+    const auto& layer = image.manifest.layers.back();
+    if (meter) meter->expect(static_cast<std::uint64_t>(layer.size));
+    oci::MeteredSource blob(source.open_blob(layer), meter);
+    return restore_base_layer(blob, parts);
 }
 
 }  // namespace cairn::assemble

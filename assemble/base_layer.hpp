@@ -12,6 +12,7 @@
 #include "assemble/build_config.hpp"
 #include "assemble/layer.hpp"
 #include "oci/image_source.hpp"
+#include "oci/progress.hpp"
 
 namespace cairn::assemble {
 
@@ -52,14 +53,15 @@ class BaseCache {
     // "oci:<cache>/bases:<tag>", for messages and metrics.
     std::string reference() const;
     bool has() const;
-    // Copies the base `source` names into the cache.
-    void pull(oci::ImageSource& source, unsigned jobs) const;
+    // Copies the base `source` names into the cache. Bytes moved count into `meter` (may be
+    // null), here and below.
+    void pull(oci::ImageSource& source, unsigned jobs, oci::Meter* meter = nullptr) const;
     // Copies the cached base to `target` (a registry).
-    void push(oci::ImageTarget& target, unsigned jobs) const;
+    void push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter = nullptr) const;
     // Makes the base layer of `parts` and stores it as the image of tag().
     LayerDigests store(const std::vector<BasePart>& parts, unsigned threads) const;
     // Unpacks the cached base into `parts`; returns the bytes of file content restored.
-    std::uint64_t restore(const std::vector<BasePart>& parts) const;
+    std::uint64_t restore(const std::vector<BasePart>& parts, oci::Meter* meter = nullptr) const;
 
   private:
     std::filesystem::path directory_;

@@ -39,7 +39,7 @@ double seconds_since(Clock::time_point start) {
 // What the steps share for one build (not a god object: it lives only in this file).
 struct Build {
     const BuildOptions& options;
-    const Progress& progress;
+    BuildObserver& observer;
     BuildConfig config;
     const Profile* profile = nullptr;
     Transports transports;
@@ -49,17 +49,17 @@ struct Build {
     std::vector<BasePart> parts;
     BuildResult result;
 
-    Build(const BuildOptions& o, const Progress& p)
+    Build(const BuildOptions& o, BuildObserver& p)
         : options(o),
-          progress(p),
+          observer(p),
           config(load_build_config(o.config_file.empty() ? o.project_dir / "cairn.toml"
                                                          : o.config_file)),
           transports(o.transport),
           base(scratch_image(oci::Platform::host())) {}
 
-    void say(const std::string& line) const {
-        if (progress) progress(line);
-    }
+    void say(const std::string& line) const { observer.line(line); }
+    void phase(std::string_view name) const { observer.phase(name); }
+    oci::Meter* meter() const { return &observer.meter(); }
 };
 
 void open_runtime_base(Build& build) {
@@ -87,7 +87,7 @@ bool find_in_registry(Build& build, const BaseCache& cache, bool fetch) {
             return true;
         }
         auto start = Clock::now();
-        cache.pull(*source, build.options.jobs);
+        cache.pull(*source, build.options.jobs, build.meter());
         build.result.times.base += seconds_since(start);
         build.say("pulled base " + reference);
         return true;
@@ -139,7 +139,7 @@ bool prepare_base(Build& build, const BaseCache& cache) {
         return false;
     }
     auto start = Clock::now();
-    auto bytes = cache.restore(build.parts);
+    auto bytes = cache.restore(build.parts, build.meter());
     build.result.base_restored = true;
     build.result.times.base += seconds_since(start);
     build.say("base " + build.result.base_key + ": restored " + std::to_string(bytes) +
@@ -148,6 +148,7 @@ bool prepare_base(Build& build, const BaseCache& cache) {
 }
 
 void store_base(Build& build, const BaseCache& cache) {
+    build.phase("base");
     auto start = Clock::now();
     // The base is packed after the whole build; the workspace's own crates stay out of it, as
     // they change with every commit and would only make the base bigger.
@@ -168,7 +169,7 @@ void store_base(Build& build, const BaseCache& cache) {
         auto reference = registry_base_reference(build, build.result.base_key);
         build.say("pushing base " + reference);
         auto target = build.transports.open_target(ImageReference::parse(reference));
-        cache.push(*target, build.options.jobs);
+        cache.push(*target, build.options.jobs, build.meter());
     }
     build.result.times.base += seconds_since(start);
 }
@@ -251,6 +252,7 @@ std::string image_tag(const Build& build) {
 }
 
 void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& store) {
+    build.phase("push");
     auto start = Clock::now();
     std::string target_text =
         build.options.local_only
@@ -262,7 +264,8 @@ void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& s
     auto target = build.transports.open_target(ImageReference::parse(target_text));
     if (build.base_source) Transports::mount_from(*build.base_source, *target);
     build.say("writing " + target_text);
-    auto stats = ship(*target, build.base_source.get(), store, image, build.options.jobs);
+    auto stats =
+        ship(*target, build.base_source.get(), store, image, build.options.jobs, build.meter());
     build.result.image = target_text;
     build.result.digest = image.manifest.digest.str();
     build.result.bytes_written = stats.bytes_written;
@@ -273,6 +276,7 @@ void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& s
 void deploy(Build& build) {
     const auto& command = build.profile->deploy;
     if (!command || build.options.no_deploy || build.options.local_only) return;
+    build.phase("deploy");
     auto start = Clock::now();
     auto text = expand_deploy(*command, {.image = build.result.image,
                                          .digest = build.result.digest,
@@ -294,9 +298,10 @@ void deploy(Build& build) {
 
 }  // namespace
 
-BuildResult run_build(const BuildOptions& options, const Progress& progress) {
-    Build build(options, progress);
+BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
+    Build build(options, observer);
     build.profile = &build.config.profile(options.env);
+    build.phase("base");
     open_runtime_base(build);
     build.result.base_key =
         BaseKey::of(gather_base_key_inputs(build.config, build.base.manifest_blob.digest.str()))
@@ -307,14 +312,18 @@ BuildResult run_build(const BuildOptions& options, const Progress& progress) {
     BaseCache cache(cache_directory(), build.config.image.name, build.result.base_key);
     build.result.base_reference = cache.reference();
     auto locks = lock_build_directories(build);
-    bool make_base = prepare_base(build, cache);
+    // A project of files alone has nothing to compile, so no base to look for or make.
+    bool make_base = !build.parts.empty() && prepare_base(build, cache);
 
     auto start = Clock::now();
-    run_native_build(build.config, {.target_dir = build.target_dir}, progress);
+    build.phase("app build");
+    run_native_build(build.config, {.target_dir = build.target_dir},
+                     [&build](std::string_view line) { build.say(std::string(line)); });
     build.result.times.app_build = seconds_since(start);
     if (make_base) store_base(build, cache);
 
     build.result.tag = image_tag(build);
+    build.phase("layers");
     start = Clock::now();
     oci::BlobStore store(cache_directory());
     auto layers = app_layers(build, store);

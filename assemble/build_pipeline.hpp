@@ -4,12 +4,12 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "assemble/transport.hpp"
+#include "oci/progress.hpp"
 
 namespace cairn::assemble {
 
@@ -55,11 +55,20 @@ struct BuildResult {
     PhaseTimes times;
 };
 
-// Progress for the user, a line at a time; tools' output comes as "cargo| …", "npm| …",
-// "deploy| …". Called from more than one thread, never from two at once.
-using Progress = std::function<void(std::string_view line)>;
+// What a build tells its user as it goes.
+class BuildObserver {
+public:
+    virtual ~BuildObserver() = default;
+    // A status line, or a line of a tool's output ("cargo| …", "npm| …", "deploy| …"). Called
+    // from more than one thread, never from two at once.
+    virtual void line(std::string_view text) = 0;
+    // A phase begins: "base", "app build", "layers", "push", "deploy". The bytes of its
+    // transfers count into meter(), which the observer resets here.
+    virtual void phase(std::string_view name) = 0;
+    virtual oci::Meter& meter() = 0;
+};
 
 // Runs the whole pipeline. Every failure is a cairn::Error saying which step failed.
-BuildResult run_build(const BuildOptions& options, const Progress& progress);
+BuildResult run_build(const BuildOptions& options, BuildObserver& observer);
 
 }  // namespace cairn::assemble

@@ -55,7 +55,8 @@ public:
         : source_(source),
           target_(target),
           to_oci_(options.format == ManifestFormat::oci),
-          jobs_(target.parallel_uploads() ? std::max(options.jobs, 1u) : 1) {}
+          jobs_(target.parallel_uploads() ? std::max(options.jobs, 1u) : 1),
+          meter_(options.meter) {}
 
     void copy_blob(const oci::Descriptor& descriptor) { copy_blobs({descriptor}); }
 
@@ -74,7 +75,10 @@ public:
                 ++counts_.blobs_skipped;
                 return;
             }
-            target_.put_blob(descriptor, [&] { return source_.open_blob(descriptor); });
+            if (meter_) meter_->expect(size);
+            target_.put_blob(descriptor, [&]() -> std::unique_ptr<ByteSource> {
+                return std::make_unique<oci::MeteredSource>(source_.open_blob(descriptor), meter_);
+            });
             std::lock_guard lock(counts_mutex_);
             counts_.bytes_copied += size;
             ++counts_.blobs_copied;
@@ -150,6 +154,7 @@ private:
     oci::ImageTarget& target_;
     bool to_oci_;
     unsigned jobs_;
+    oci::Meter* meter_;
     std::mutex counts_mutex_;
     std::set<oci::Digest> done_;                     // blobs already copied or skipped
     std::map<oci::Digest, oci::Descriptor> stored_;  // child manifests: source digest -> as stored

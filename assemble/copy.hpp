@@ -6,6 +6,7 @@
 
 #include "oci/image_source.hpp"
 #include "oci/platform.hpp"
+#include "oci/progress.hpp"
 
 namespace cairn::assemble {
 
@@ -24,6 +25,8 @@ struct CopyOptions {
     ManifestFormat format = ManifestFormat::keep;
     // Blobs of one image copied at once, when the target allows it (--jobs).
     unsigned jobs = 1;
+    // Counts the bytes of blobs copied, for a progress display (may be null).
+    oci::Meter* meter = nullptr;
 };
 
 struct CopyResult {

@@ -27,7 +27,8 @@ oci::BlobOpener layer_opener(const oci::Descriptor& layer, oci::ImageSource* bas
 }  // namespace
 
 ShipStats ship(oci::ImageTarget& target, oci::ImageSource* base_source,
-               const oci::BlobStore& layer_store, const StackedImage& image, unsigned jobs) {
+               const oci::BlobStore& layer_store, const StackedImage& image, unsigned jobs,
+               oci::Meter* meter) {
     std::atomic<std::uint64_t> written{0};
     std::atomic<std::uint64_t> skipped{0};
     const auto& layers = image.parsed.layers;
@@ -38,7 +39,11 @@ ShipStats ship(oci::ImageTarget& target, oci::ImageSource* base_source,
             skipped += size;
             return;
         }
-        target.put_blob(layer, layer_opener(layer, base_source, layer_store));
+        if (meter) meter->expect(size);
+        auto open = layer_opener(layer, base_source, layer_store);
+        target.put_blob(layer, [&open, meter]() -> std::unique_ptr<ByteSource> {
+            return std::make_unique<oci::MeteredSource>(open(), meter);
+        });
         written += size;
     });
     const auto& config = image.parsed.config;

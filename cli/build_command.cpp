@@ -11,6 +11,7 @@
 #include "assemble/build_pipeline.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/progress.hpp"
 #include "cli/registry_flags.hpp"
 #include "oci/error.hpp"
 
@@ -114,7 +115,11 @@ int run_build(BuildArgs args) {
             "--output goes with --local-only (or LOCAL_ONLY=true): without it the image is "
             "pushed to the profile's registry");
     }
-    auto result = assemble::run_build(options, [](std::string_view line) { status(line); });
+    assemble::BuildResult result;
+    {
+        ProgressDisplay display;
+        result = assemble::run_build(options, display);
+    }
     const auto& t = result.times;
     char phases[200];
     std::snprintf(phases, sizeof phases,

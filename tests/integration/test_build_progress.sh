@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# What `cairn build` shows while it works: on a terminal (a pty from script(1)), a live line of
+# phase, time and bytes, redrawn in place and erased at the end; in a log, timestamped lines
+# and no terminal controls.
+source "$(dirname "$0")/lib.sh"
+command -v script >/dev/null || skip "script(1) is missing (Debian package bsdutils)"
+export CAIRN_CACHE=$WORK/cache
+
+# A project of files only (no cargo, no npm): the build is the layers and the write.
+make_busybox_base "$WORK/base" busybox
+PROJECT=$WORK/project
+mkdir -p "$PROJECT/site"
+head -c 4000000 /dev/urandom >"$PROJECT/site/data.bin"
+echo hello >"$PROJECT/site/index.html"
+cat >"$PROJECT/cairn.toml" <<TOML
+[image]
+name = "progress"
+base = "oci:$WORK/base:busybox"
+entrypoint = ["/bin/sh"]
+
+[[files]]
+src = "site"
+dest = "/srv"
+
+[profiles.dev]
+registry = "127.0.0.1:5000"
+tag = "v1"
+TOML
+
+# In a log: every line timestamped, no escape sequences.
+cairn_ok build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:log"
+if grep -q $'\e' "$ERR"; then fail "terminal controls in a log: $(cat -v "$ERR" | head -3)"; fi
+while IFS= read -r line; do
+    [[ $line =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\  ]] ||
+        fail "a status line without a timestamp: $line"
+done <"$ERR"
+assert_contains "$(cat "$ERR")" "built oci:$WORK/out:log" "the last line says what was built"
+assert_not_contains "$(cat "$ERR")" "base cargo-" "a project of files alone makes no base"
+
+# On a terminal: the live line is drawn over itself ("\r", erase line) with the phase names,
+# and the status lines carry no timestamps.
+script -qfec "env TERM=xterm '$CAIRN' build dev --local-only -C '$PROJECT' --output 'oci:$WORK/out:tty'" \
+    "$WORK/typescript" >"$WORK/tty.out" 2>&1 </dev/null || fail "cairn build on a pty failed: $(cat -v "$WORK/tty.out" | tail -3)"
+tty=$(cat -v "$WORK/tty.out")
+assert_match "$tty" '\^M\^\[\[K[|/\\-] base [0-9]+\.[0-9]s' "the live line shows the base phase"
+assert_match "$tty" '\^M\^\[\[K[|/\\-] layers [0-9]+\.[0-9]s' "the live line shows the layers phase"
+assert_match "$tty" '\^M\^\[\[K[|/\\-] push [0-9]+\.[0-9]s' "the live line shows the write phase"
+assert_match "$tty" '\^M\^\[\[Kbuilt oci:' "the live line is erased before the result"
+if grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$WORK/tty.out"; then fail "timestamps on a terminal"; fi
+assert_eq "$(layout_tag_digest "$WORK/out" log)" "$(layout_tag_digest "$WORK/out" tty)" \
+    "the display changes nothing in the image"

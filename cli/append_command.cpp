@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/config_flags.hpp"
 #include "cli/output.hpp"
+#include "cli/progress.hpp"
 #include "cli/registry_flags.hpp"
 #include "oci/blob_store.hpp"
 #include "oci/error.hpp"
@@ -60,16 +61,29 @@ int run_append(const AppendArgs& args) {
     }
 
     oci::BlobStore store(assemble::cache_directory());
-    std::vector<assemble::NewLayer> layers;
-    for (const auto& argument : args.layers) layers.push_back(build_layer(argument, options, store));
-
-    auto image = assemble::stack(base, layers, changes, options.tar.mtime);
-    auto target = transports.open_target(target_ref);
-    if (base_source) assemble::Transports::mount_from(*base_source, *target);
-    auto stats = assemble::ship(*target, base_source.get(), store, image, args.registry.job_count());
+    assemble::ShipStats stats;
+    std::unique_ptr<oci::ImageTarget> target;
+    std::string digest;
+    {
+        ProgressDisplay display;
+        options.tar.warn = [&display](const std::string& message) {
+            display.line("warning: " + message);
+        };
+        display.phase("layers");
+        std::vector<assemble::NewLayer> layers;
+        for (const auto& argument : args.layers)
+            layers.push_back(build_layer(argument, options, store));
+        auto image = assemble::stack(base, layers, changes, options.tar.mtime);
+        display.phase("push");
+        target = transports.open_target(target_ref);
+        if (base_source) assemble::Transports::mount_from(*base_source, *target);
+        stats = assemble::ship(*target, base_source.get(), store, image,
+                               args.registry.job_count(), &display.meter());
+        digest = image.manifest.digest.str();
+    }
     status("wrote " + target->name() + ": " + human_bytes(stats.bytes_written) + " written, " +
            human_bytes(stats.bytes_skipped) + " already there, in " + seconds_since(start));
-    std::cout << image.manifest.digest << '\n';
+    std::cout << digest << '\n';
     return 0;
 }
 

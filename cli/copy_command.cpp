@@ -8,6 +8,7 @@
 #include "assemble/transport.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/progress.hpp"
 #include "cli/registry_flags.hpp"
 #include "oci/error.hpp"
 
@@ -69,7 +70,12 @@ int run_copy(const CopyArgs& args) {
     NewLayoutGuard guard(target_ref);
     auto target = transports.open_target(target_ref);
     assemble::Transports::mount_from(*source, *target);
-    auto result = assemble::copy_image(*source, *target, options);
+    auto result = [&] {
+        ProgressDisplay display;  // erased before the summary below
+        display.phase("copy");
+        options.meter = &display.meter();
+        return assemble::copy_image(*source, *target, options);
+    }();
     guard.keep();
     status("copied " + source->name() + " to " + target->name() + ": " +
            human_bytes(result.bytes_copied) + " written, " + human_bytes(result.bytes_skipped) +

@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 
+#include "assemble/cache.hpp"
 #include "assemble/compression.hpp"
 #include "assemble/copy.hpp"
 #include "assemble/native_build.hpp"
@@ -18,6 +19,7 @@
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 #include "oci/image.hpp"
+#include "oci/json.hpp"
 #include "oci/layout.hpp"
 
 namespace cairn::assemble {
@@ -257,7 +259,7 @@ std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BaseP
 
 BaseCache::BaseCache(const fs::path& cache_dir, const std::string& image_name,
                      const std::string& key_display)
-    : directory_(cache_dir / "bases"), tag_(image_name + "-base-" + key_display) {}
+    : directory_(cache_dir / kBasesDirectory), tag_(image_name + "-base-" + key_display) {}
 
 std::string BaseCache::reference() const {
     return "oci:" + directory_.string() + ":" + tag_;
@@ -271,6 +273,16 @@ bool BaseCache::has() const {
         if (name != entry.annotations.end() && name->second == tag_) return true;
     }
     return false;
+}
+
+void BaseCache::mark_used() const {
+    auto layout = oci::ImageLayout::open(directory_);
+    auto entry = layout.find(tag_);
+    layout.blobs().touch(entry.digest);
+    auto manifest = oci::Manifest::parse(
+        layout.blobs().read(entry.digest, oci::json::kMaxManifestSize), reference());
+    layout.blobs().touch(manifest.config.digest);
+    for (const auto& layer : manifest.layers) layout.blobs().touch(layer.digest);
 }
 
 void BaseCache::pull(oci::ImageSource& source, unsigned jobs, oci::Meter* meter) const {

@@ -53,6 +53,8 @@ class BaseCache {
     // "oci:<cache>/bases:<tag>", for messages and metrics.
     std::string reference() const;
     bool has() const;
+    // Marks the cached base as used now, so that `cairn cache gc` keeps it.
+    void mark_used() const;
     // Copies the base `source` names into the cache. Bytes moved count into `meter` (may be
     // null), here and below.
     void pull(oci::ImageSource& source, unsigned jobs, oci::Meter* meter = nullptr) const;

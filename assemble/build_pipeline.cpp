@@ -128,6 +128,7 @@ bool prepare_base(Build& build, const BaseCache& cache) {
     }
     bool warm = base_is_warm(build.parts);
     bool cached = cache.has();
+    if (cached) cache.mark_used();
     if (!cached && !build.options.local_only) cached = find_in_registry(build, cache, !warm);
     if (!cached) {
         build.say("base " + build.result.base_key + ": none yet, building the dependencies");

@@ -1,14 +1,56 @@
-// The local cache's location.
+// The local cache: its location, its listing, and a mark-by-mtime, sweep-by-reference collector.
 #include "assemble/cache.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 
+#include "oci/blob_store.hpp"
 #include "oci/error.hpp"
+#include "oci/json.hpp"
+#include "oci/layout.hpp"
+#include "oci/manifest.hpp"
 
 namespace cairn::assemble {
 
-std::filesystem::path cache_directory() {
-    auto from_env = [](const char* name) -> std::filesystem::path {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto kTemporaryFileAge = std::chrono::hours(24);
+
+bool is_temporary(const fs::path& path) { return path.filename().string().starts_with(".tmp-"); }
+
+// The blobs a base's manifest names, with the manifest itself.
+std::vector<oci::Descriptor> blobs_of(const oci::ImageLayout& layout, const oci::Descriptor& entry) {
+    auto what = "base " + entry.ref_name() + " in " + layout.directory().string();
+    auto manifest =
+        oci::Manifest::parse(layout.blobs().read(entry.digest, oci::json::kMaxManifestSize), what);
+    auto blobs = manifest.layers;
+    blobs.push_back(manifest.config);
+    blobs.push_back(entry);
+    return blobs;
+}
+
+// Removes the files of `directory` (a blobs/sha256) that `remove` picks, counting into `out`.
+template <typename Pick>
+void sweep(const fs::path& directory, Pick remove, CacheCollection& out) {
+    std::error_code ec;
+    if (!fs::is_directory(directory, ec)) return;
+    for (const auto& entry : fs::directory_iterator(directory)) {
+        if (!entry.is_regular_file(ec) || !remove(entry)) continue;
+        auto size = entry.file_size(ec);
+        if (fs::remove(entry.path(), ec)) {
+            ++out.blobs_removed;
+            out.bytes_freed += ec ? 0 : size;
+        }
+    }
+}
+
+}  // namespace
+
+fs::path cache_directory() {
+    auto from_env = [](const char* name) -> fs::path {
         const char* value = std::getenv(name);
         return value && *value ? value : "";
     };
@@ -16,6 +58,82 @@ std::filesystem::path cache_directory() {
     if (auto xdg = from_env("XDG_CACHE_HOME"); !xdg.empty()) return xdg / "cairn";
     if (auto home = from_env("HOME"); !home.empty()) return home / ".cache" / "cairn";
     throw Error("no cache directory: set CAIRN_CACHE, XDG_CACHE_HOME or HOME");
+}
+
+CacheContents list_cache(const fs::path& cache_dir) {
+    CacheContents contents;
+    std::error_code ec;
+    auto bases = cache_dir / kBasesDirectory;
+    if (fs::exists(bases / "index.json", ec)) {
+        auto layout = oci::ImageLayout::open(bases);
+        for (const auto& entry : layout.index().manifests) {
+            CachedBase base{.tag = entry.ref_name(),
+                            .last_used = fs::last_write_time(layout.blobs().path_of(entry.digest))};
+            for (const auto& blob : blobs_of(layout, entry))
+                base.size += static_cast<std::uint64_t>(blob.size);
+            contents.bases.push_back(std::move(base));
+        }
+        std::sort(contents.bases.begin(), contents.bases.end(),
+                  [](const CachedBase& a, const CachedBase& b) { return a.tag < b.tag; });
+    }
+    auto layers = cache_dir / "blobs" / "sha256";
+    if (fs::is_directory(layers, ec)) {
+        for (const auto& entry : fs::directory_iterator(layers)) {
+            if (!entry.is_regular_file(ec) || is_temporary(entry.path())) continue;
+            ++contents.layer_count;
+            contents.layer_bytes += entry.file_size(ec);
+        }
+    }
+    return contents;
+}
+
+CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds keep) {
+    CacheCollection out;
+    auto now = fs::file_time_type::clock::now();
+    auto cutoff = now - keep;
+    auto stale = [cutoff](const fs::directory_entry& entry) {
+        std::error_code ec;
+        auto time = entry.last_write_time(ec);
+        return !ec && time <= cutoff;
+    };
+    auto abandoned = [now](const fs::directory_entry& entry) {
+        std::error_code ec;
+        auto time = entry.last_write_time(ec);
+        return !ec && time <= now - kTemporaryFileAge;
+    };
+
+    std::error_code ec;
+    auto bases = cache_dir / kBasesDirectory;
+    if (fs::exists(bases / "index.json", ec)) {
+        auto layout = oci::ImageLayout::open(bases);
+        auto dropped = layout.untag([&](const oci::Descriptor& entry) {
+            auto time = fs::last_write_time(layout.blobs().path_of(entry.digest), ec);
+            return ec || time <= cutoff;
+        });
+        out.bases_removed = dropped.size();
+        std::set<std::string> unused;  // what the dropped bases named, fresh or not
+        for (const auto& entry : dropped) {
+            for (const auto& blob : blobs_of(layout, entry)) unused.insert(std::string(blob.digest.hex()));
+        }
+        std::set<std::string> named;
+        for (const auto& entry : layout.index().manifests) {
+            for (const auto& blob : blobs_of(layout, entry)) named.insert(std::string(blob.digest.hex()));
+        }
+        // A blob no base names may belong to a base being stored right now: only old ones go.
+        sweep(bases / "blobs" / "sha256",
+              [&](const fs::directory_entry& entry) {
+                  if (is_temporary(entry.path())) return abandoned(entry);
+                  auto name = entry.path().filename().string();
+                  return !named.contains(name) && (unused.contains(name) || stale(entry));
+              },
+              out);
+    }
+    sweep(cache_dir / "blobs" / "sha256",
+          [&](const fs::directory_entry& entry) {
+              return is_temporary(entry.path()) ? abandoned(entry) : stale(entry);
+          },
+          out);
+    return out;
 }
 
 }  // namespace cairn::assemble

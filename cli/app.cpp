@@ -36,6 +36,7 @@ int run(int argc, char** argv) {
     add(add_inspect_command);
     add(add_copy_command);
     add(add_login_command);
+    add(add_cache_command);
     add(add_version_command);
 
     try {

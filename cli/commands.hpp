@@ -17,6 +17,7 @@ Runner add_build_command(CLI::App& app);
 Runner add_inspect_command(CLI::App& app);
 Runner add_copy_command(CLI::App& app);
 Runner add_login_command(CLI::App& app);
+Runner add_cache_command(CLI::App& app);
 Runner add_version_command(CLI::App& app);
 
 // Cores to use for compression and transfers (`--jobs`, default: all).

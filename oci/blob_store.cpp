@@ -1,6 +1,9 @@
 // The content-addressed blob store: verified writes, atomic renames, verified reads.
 #include "oci/blob_store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <cerrno>
 
 #include "oci/error.hpp"
@@ -34,6 +37,7 @@ Digest BlobWriter::commit(const std::optional<Digest>& expected,
     auto final_path = directory_ / std::string(digest.hex());
     if (fs::exists(final_path)) {
         file_.discard();  // content-addressed: the same bytes are already there
+        ::utimensat(AT_FDCWD, final_path.c_str(), nullptr, 0);  // and used again now
     } else {
         file_.commit(final_path);
     }
@@ -73,6 +77,10 @@ std::size_t VerifyingSource::read(std::uint8_t* data, std::size_t capacity) {
 BlobStore::BlobStore(fs::path root) : root_(std::move(root)), directory_(root_ / "blobs" / "sha256") {}
 
 bool BlobStore::has(const Digest& digest) const { return fs::exists(path_of(digest)); }
+
+void BlobStore::touch(const Digest& digest) const {
+    ::utimensat(AT_FDCWD, path_of(digest).c_str(), nullptr, 0);
+}
 
 fs::path BlobStore::path_of(const Digest& digest) const { return directory_ / std::string(digest.hex()); }
 

@@ -59,6 +59,8 @@ public:
     // Reads a small blob whole and checks its digest.
     std::string read(const Digest& digest, std::size_t max_size) const;
     Digest put(std::string_view bytes);
+    // Marks a blob as used now (its mtime), for `cairn cache gc`; a missing blob is ignored.
+    void touch(const Digest& digest) const;
     std::unique_ptr<BlobWriter> writer();
     const std::filesystem::path& root() const { return root_; }
 

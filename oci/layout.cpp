@@ -105,6 +105,19 @@ void ImageLayout::tag(const Descriptor& manifest, const std::string& tag) {
     write_file_atomically(directory_ / "index.json", index.to_json());
 }
 
+std::vector<Descriptor> ImageLayout::untag(const std::function<bool(const Descriptor&)>& drop) {
+    DirectoryLock lock(directory_);
+    Index index = this->index();
+    std::vector<Descriptor> dropped;
+    std::erase_if(index.manifests, [&](const Descriptor& entry) {
+        if (!drop(entry)) return false;
+        dropped.push_back(entry);
+        return true;
+    });
+    if (!dropped.empty()) write_file_atomically(directory_ / "index.json", index.to_json());
+    return dropped;
+}
+
 LayoutSource::LayoutSource(const fs::path& directory, std::string tag)
     : layout_(ImageLayout::open(directory)), tag_(std::move(tag)) {}
 

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "oci/blob_store.hpp"
 #include "oci/image_source.hpp"
@@ -30,6 +32,9 @@ public:
     // Points `tag` at `manifest` in index.json (replacing the entry of the same tag), under a
     // lock so that concurrent writers do not lose each other's entries.
     void tag(const Descriptor& manifest, const std::string& tag);
+    // Drops the entries of index.json that `drop` picks, under the same lock; returns them.
+    // Their blobs stay: a collector removes what nothing names any more.
+    std::vector<Descriptor> untag(const std::function<bool(const Descriptor&)>& drop);
 
 private:
     explicit ImageLayout(std::filesystem::path directory);

@@ -302,6 +302,7 @@ void deploy(Build& build) {
 BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     Build build(options, observer);
     build.profile = &build.config.profile(options.env);
+    build.result.tag = image_tag(build);  // first: a template without a value fails at once
     build.phase("base");
     open_runtime_base(build);
     build.result.base_key =
@@ -323,7 +324,6 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     build.result.times.app_build = seconds_since(start);
     if (make_base) store_base(build, cache);
 
-    build.result.tag = image_tag(build);
     build.phase("layers");
     start = Clock::now();
     oci::BlobStore store(cache_directory());

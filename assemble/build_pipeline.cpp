@@ -12,6 +12,7 @@
 #include "assemble/base_layer.hpp"
 #include "assemble/build_config.hpp"
 #include "assemble/cache.hpp"
+#include "assemble/cached_source.hpp"
 #include "assemble/ignore_rules.hpp"
 #include "assemble/layer.hpp"
 #include "assemble/native_build.hpp"
@@ -67,7 +68,11 @@ void open_runtime_base(Build& build) {
     if (reference.transport == ImageReference::Transport::scratch) return;
     build.say("runtime base " + reference.text);
     build.base_source = build.transports.open_source(reference);
-    build.base = oci::load_image(*build.base_source, oci::Platform::host());
+    // Its manifest is asked for every build (the tag may move); what that names by digest is
+    // read once and then comes from the cache.
+    oci::BlobStore cache(cache_directory());
+    CachedSource cached(*build.base_source, cache);
+    build.base = oci::load_image(cached, oci::Platform::host());
 }
 
 std::string registry_base_reference(const Build& build, const std::string& key) {

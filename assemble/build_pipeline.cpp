@@ -15,6 +15,7 @@
 #include "assemble/cached_source.hpp"
 #include "assemble/ignore_rules.hpp"
 #include "assemble/layer.hpp"
+#include "assemble/layer_cache.hpp"
 #include "assemble/native_build.hpp"
 #include "assemble/process.hpp"
 #include "assemble/ship.hpp"
@@ -198,14 +199,15 @@ NewLayer app_layer(Build& build, oci::BlobStore& store, const std::string& kind,
             };
         }
     }
-    auto blob = store.writer();
-    auto digests = write_layer(source, options, *blob);
-    blob->commit(digests.digest, digests.size);
-    build.result.layers.push_back(
-        {.kind = kind, .digest = digests.digest.str(), .size = digests.size});
+    auto stored = store_layer(source, options, store);
+    const auto& digests = stored.digests;
+    build.result.layers.push_back({.kind = kind,
+                                   .digest = digests.digest.str(),
+                                   .size = digests.size,
+                                   .reused = stored.reused});
     build.say("layer " + kind + " " + source.describe() + ": " +
               std::string(digests.digest.short_hex()) + " " + std::to_string(digests.size) +
-              " bytes");
+              " bytes" + (stored.reused ? " (content unchanged: the cached blob)" : ""));
     return {.digests = digests, .description = source.describe()};
 }
 

@@ -29,6 +29,7 @@ struct BuiltLayer {
     std::string kind;  // "ui", "bin", "files"
     std::string digest;
     std::int64_t size = 0;
+    bool reused = false;  // the same content as an earlier build's: its cached blob, not compressed
 };
 
 // Seconds per phase of the pipeline.

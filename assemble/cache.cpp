@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 
+#include "assemble/layer_cache.hpp"
 #include "oci/blob_store.hpp"
 #include "oci/error.hpp"
 #include "oci/json.hpp"
@@ -45,6 +47,14 @@ void sweep(const fs::path& directory, Pick remove, CacheCollection& out) {
             out.bytes_freed += ec ? 0 : size;
         }
     }
+}
+
+// The blob a layer record names ("sha256:<hex> SIZE"), as a file name; empty when unreadable.
+std::string record_blob(const fs::directory_entry& record) {
+    std::ifstream in(record.path());
+    std::string digest;
+    in >> digest;
+    return digest.starts_with("sha256:") ? digest.substr(7) : std::string();
 }
 
 }  // namespace
@@ -128,11 +138,27 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
               },
               out);
     }
-    sweep(cache_dir / "blobs" / "sha256",
+    auto layers = cache_dir / "blobs" / "sha256";
+    sweep(layers,
           [&](const fs::directory_entry& entry) {
               return is_temporary(entry.path()) ? abandoned(entry) : stale(entry);
           },
           out);
+    // The records of the layer cache (diffs/<recipe>/<diff_id>) go with the blobs they name.
+    auto records = cache_dir / kLayerRecordsDirectory;
+    if (fs::is_directory(records, ec)) {
+        for (const auto& recipe : fs::directory_iterator(records)) {
+            if (!recipe.is_directory(ec)) continue;
+            for (const auto& record : fs::directory_iterator(recipe.path())) {
+                auto blob = record_blob(record);
+                bool gone = is_temporary(record.path())
+                                ? abandoned(record)
+                                : blob.empty() || !fs::exists(layers / blob, ec);
+                if (gone) fs::remove(record.path(), ec);
+            }
+            fs::remove(recipe.path(), ec);  // only when empty
+        }
+    }
     return out;
 }
 

@@ -55,6 +55,18 @@ std::string_view compression_name(Compression compression) {
     return "none";
 }
 
+std::string compression_recipe(Compression compression) {
+    switch (compression) {
+        case Compression::gzip:
+            return GzipCompressor::recipe();
+        case Compression::zstd:
+            return ZstdCompressor::recipe();
+        case Compression::none:
+            break;
+    }
+    return "none";
+}
+
 Compression detect_compression(const std::uint8_t* head, std::size_t size) {
     if (size >= 2 && head[0] == 0x1f && head[1] == 0x8b) return Compression::gzip;
     if (size >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd) {

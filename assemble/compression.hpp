@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "oci/stream.hpp"
@@ -15,6 +16,8 @@ enum class Compression { none, gzip, zstd };
 // "gzip", "zstd" or "none"; anything else is a UsageError naming the value.
 Compression parse_compression(std::string_view name);
 std::string_view compression_name(Compression compression);
+// What decides a compressor's output bytes (library version and settings), as text.
+std::string compression_recipe(Compression compression);
 
 // Recognises a gzip or zstd stream by its first bytes; anything else is `none`.
 Compression detect_compression(const std::uint8_t* head, std::size_t size);

@@ -46,6 +46,11 @@ struct GzipCompressor::Block {
     const std::uint8_t* data() const { return input.data() + dictionary_size; }
 };
 
+std::string GzipCompressor::recipe() {
+    return "gzip zlib " + std::string(zlibVersion()) + " level " + std::to_string(deflate_level) +
+           " blocks " + std::to_string(default_block_size);
+}
+
 GzipCompressor::GzipCompressor(ByteSink& out, unsigned threads, std::size_t block_size)
     : out_(out),
       block_size_(std::max(block_size, BlockDeflater::max_dictionary)),

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <string>
 #include <mutex>
 #include <stop_token>
 #include <thread>
@@ -25,6 +26,9 @@ namespace cairn::assemble {
 class GzipCompressor final : public Compressor {
 public:
     static constexpr std::size_t default_block_size = 128 * 1024;
+    // What decides the bytes it writes (zlib's version, level, block size), as text: two
+    // runs with the same recipe write the same bytes for the same input.
+    static std::string recipe();
 
     GzipCompressor(ByteSink& out, unsigned threads, std::size_t block_size = default_block_size);
     ~GzipCompressor() override;

@@ -28,6 +28,11 @@ void check(std::size_t result, const char* what) {
 
 }  // namespace
 
+std::string ZstdCompressor::recipe() {
+    return "zstd " + std::string(ZSTD_versionString()) + " level " + std::to_string(level) +
+           " checksum, no content size";
+}
+
 ZstdCompressor::ZstdCompressor(ByteSink& out, unsigned threads)
     : out_(out), context_(std::make_unique<Context>()), buffer_(ZSTD_CStreamOutSize()) {
     ZSTD_CCtx* cctx = context_->cctx.get();

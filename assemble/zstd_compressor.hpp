@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "assemble/compression.hpp"
@@ -17,6 +18,8 @@ namespace cairn::assemble {
 class ZstdCompressor final : public Compressor {
 public:
     static constexpr int level = 3;
+    // What decides the bytes it writes (libzstd's version, level), as text.
+    static std::string recipe();
 
     ZstdCompressor(ByteSink& out, unsigned threads);
     ~ZstdCompressor() override;

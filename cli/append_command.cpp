@@ -4,6 +4,7 @@
 
 #include "assemble/cache.hpp"
 #include "assemble/layer.hpp"
+#include "assemble/layer_cache.hpp"
 #include "assemble/ship.hpp"
 #include "assemble/stack.hpp"
 #include "assemble/transport.hpp"
@@ -30,21 +31,23 @@ struct AppendArgs {
 };
 
 assemble::NewLayer build_layer(const std::string& argument, const assemble::LayerOptions& options,
-                               oci::BlobStore& store) {
+                               oci::BlobStore& store, ProgressDisplay& display) {
     auto start = std::chrono::steady_clock::now();
     auto source = assemble::LayerSource::parse(argument);
-    auto blob = store.writer();
-    auto digests = assemble::write_layer(source, options, *blob);
-    blob->commit(digests.digest, digests.size);
-    status("layer " + source.describe() + ": " + std::string(digests.digest.short_hex()) + " " +
-           human_bytes(static_cast<std::uint64_t>(digests.size)) + " in " + seconds_since(start));
+    auto stored = assemble::store_layer(source, options, store);
+    const auto& digests = stored.digests;
+    display.line("layer " + source.describe() + ": " + std::string(digests.digest.short_hex()) +
+                 " " + human_bytes(static_cast<std::uint64_t>(digests.size)) + " in " +
+                 seconds_since(start) +
+                 (stored.reused ? " (content unchanged: the cached blob)" : ""));
     return {.digests = digests, .description = source.describe()};
 }
 
 int run_append(const AppendArgs& args) {
     auto start = std::chrono::steady_clock::now();
     auto changes = to_changes(args.config);
-    auto platform = args.platform.empty() ? oci::Platform::host() : oci::Platform::parse(args.platform);
+    auto platform =
+        args.platform.empty() ? oci::Platform::host() : oci::Platform::parse(args.platform);
     assemble::LayerOptions options{.compression = assemble::parse_compression(args.compression),
                                    .threads = args.registry.job_count()};
     options.tar.mtime = assemble::source_date_epoch();
@@ -72,13 +75,13 @@ int run_append(const AppendArgs& args) {
         display.phase("layers");
         std::vector<assemble::NewLayer> layers;
         for (const auto& argument : args.layers)
-            layers.push_back(build_layer(argument, options, store));
+            layers.push_back(build_layer(argument, options, store, display));
         auto image = assemble::stack(base, layers, changes, options.tar.mtime);
         display.phase("push");
         target = transports.open_target(target_ref);
         if (base_source) assemble::Transports::mount_from(*base_source, *target);
-        stats = assemble::ship(*target, base_source.get(), store, image,
-                               args.registry.job_count(), &display.meter());
+        stats = assemble::ship(*target, base_source.get(), store, image, args.registry.job_count(),
+                               &display.meter());
         digest = image.manifest.digest.str();
     }
     status("wrote " + target->name() + ": " + human_bytes(stats.bytes_written) + " written, " +
@@ -91,12 +94,20 @@ int run_append(const AppendArgs& args) {
 
 Runner add_append_command(CLI::App& app) {
     auto args = std::make_shared<AppendArgs>();
-    auto* command = app.add_subcommand("append", "Stack layers and config changes onto a base image");
-    command->add_option("base", args->base, "BASE image (REGISTRY/REPO[:TAG], oci:DIR[:TAG], oci-archive:…, docker-archive:…, or scratch)")->required();
-    command->add_option("--layer", args->layers,
-                        "SRC[:DEST]: a directory, a file, or a .tar/.tar.gz/.tar.zst; one layer each")
+    auto* command =
+        app.add_subcommand("append", "Stack layers and config changes onto a base image");
+    command
+        ->add_option("base", args->base,
+                     "BASE image (REGISTRY/REPO[:TAG], oci:DIR[:TAG], oci-archive:…, "
+                     "docker-archive:…, or scratch)")
         ->required();
-    command->add_option("--to", args->to, "TARGET image (REGISTRY/REPO[:TAG] or any other transport)")->required();
+    command
+        ->add_option("--layer", args->layers,
+                     "SRC[:DEST]: a directory, a file, or a .tar/.tar.gz/.tar.zst; one layer each")
+        ->required();
+    command
+        ->add_option("--to", args->to, "TARGET image (REGISTRY/REPO[:TAG] or any other transport)")
+        ->required();
     auto& config = args->config;
     command->add_option("--entrypoint", config.entrypoint, "JSON array or words")
         ->each([args](const std::string&) { args->config.entrypoint_set = true; });

@@ -72,6 +72,8 @@ void write_result(Writer& w, const assemble::BuildResult& r) {
         w.String(layer.digest);
         w.Key("size");
         w.Int64(layer.size);
+        w.Key("reused");
+        w.Bool(layer.reused);
         w.EndObject();
     }
     w.EndArray();

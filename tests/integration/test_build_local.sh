@@ -67,6 +67,9 @@ assert_eq false "$(jq -r .base_built "$WORK/r2.json")" "second build reuses the 
 assert_eq "$(layer_of "$WORK/r1.json" ui)" "$(layer_of "$WORK/r2.json" ui)" "UI layer unchanged"
 assert_eq "$(layer_of "$WORK/r1.json" files)" "$(layer_of "$WORK/r2.json" files)" "files layer unchanged"
 assert_ne "$(layer_of "$WORK/r1.json" bin)" "$(layer_of "$WORK/r2.json" bin)" "binary layer changed"
+reused() { jq -r '[.layers[] | "\(.kind)=\(.reused)"] | join(" ")' "$1"; }
+assert_eq "ui=true bin=false files=true" "$(reused "$WORK/r2.json")" \
+    "the unchanged layers are the cached blobs, not compressed again"
 assert_image_consistent "$WORK/out" v2
 
 # A cold checkout (no target/, no node_modules) restores the base from the cache: cargo then

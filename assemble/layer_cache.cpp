@@ -1,0 +1,90 @@
+// diff_id -> blob records: one small file per layer content, written atomically.
+#include "assemble/layer_cache.hpp"
+
+#include <optional>
+#include <sstream>
+
+#include "oci/error.hpp"
+#include "oci/file.hpp"
+
+namespace cairn::assemble {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Record {
+    oci::Digest digest;
+    std::int64_t size = 0;
+};
+
+// <store>/diffs/<first 16 hex of the recipe's digest>/<diff_id hex>
+fs::path record_path(const oci::BlobStore& store, Compression compression,
+                     const oci::Digest& diff_id) {
+    auto recipe = oci::Digest::of(compression_recipe(compression));
+    return store.root() / kLayerRecordsDirectory / std::string(recipe.hex().substr(0, 16)) /
+           std::string(diff_id.hex());
+}
+
+// "sha256:… SIZE"; a record that cannot be read or parsed counts as none.
+std::optional<Record> read_record(const fs::path& path) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return std::nullopt;
+    try {
+        std::istringstream text(oci::read_small_file(path, 256));
+        std::string digest;
+        std::int64_t size = -1;
+        text >> digest >> size;
+        if (!oci::Digest::is_valid(digest) || size < 0) return std::nullopt;
+        return Record{.digest = oci::Digest::parse(digest), .size = size};
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+void write_record(const fs::path& path, const LayerDigests& digests) {
+    fs::create_directories(path.parent_path());
+    oci::TemporaryFile file(path);
+    file.write(digests.digest.str() + " " + std::to_string(digests.size) + "\n");
+    file.commit();
+}
+
+LayerDigests write_into(const LayerSource& source, const LayerOptions& options,
+                        oci::BlobStore& store) {
+    auto blob = store.writer();
+    auto digests = write_layer(source, options, *blob);
+    blob->commit(digests.digest, digests.size);
+    return digests;
+}
+
+}  // namespace
+
+StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
+                        oci::BlobStore& store) {
+    if (!source.tarball.empty() || options.compression == Compression::none)
+        return {.digests = write_into(source, options, store)};
+
+    // The tar alone, hashed: its warnings (skipped sockets…) are said here, once.
+    LayerOptions plain = options;
+    plain.compression = Compression::none;
+    CountingSink discard;
+    auto diff_id = write_layer(source, plain, discard).diff_id;
+
+    auto path = record_path(store, options.compression, diff_id);
+    if (auto record = read_record(path); record && store.has(record->digest)) {
+        store.touch(record->digest);
+        return {.digests = {.diff_id = diff_id,
+                            .digest = record->digest,
+                            .size = record->size,
+                            .compression = options.compression},
+                .reused = true};
+    }
+    LayerOptions quiet = options;
+    quiet.tar.warn = nullptr;
+    auto digests = write_into(source, quiet, store);
+    // The files may have changed between the two passes: the record follows what was written.
+    write_record(record_path(store, options.compression, digests.diff_id), digests);
+    return {.digests = digests};
+}
+
+}  // namespace cairn::assemble

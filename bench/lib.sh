@@ -30,3 +30,38 @@ bench_make_tree() {
 }
 
 ratio() { echo "scale=2; $1 / $2" | bc -l | sed 's/^\./0./'; }
+
+# Starts Debian's docker-registry on a free port of 127.0.0.1, storing under DIR; sets
+# bench_registry_host and bench_registry_pid (the caller's exit trap kills it).
+bench_registry_start() {
+    local dir=$1 port i
+    mkdir -p "$dir"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    cat >"$dir/config.yml" <<YAML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+http:
+  addr: 127.0.0.1:$port
+log:
+  level: error
+YAML
+    docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+    bench_registry_pid=$!
+    bench_registry_host=127.0.0.1:$port
+    for ((i = 0; i < 100; i++)); do
+        curl -sf "http://$bench_registry_host/v2/" >/dev/null && return 0
+        sleep 0.1
+    done
+    echo "bench: docker-registry did not start: $(tail -3 "$dir/registry.log")" >&2
+    return 1
+}
+
+# Kills the registry bench_registry_start started, if any.
+bench_registry_stop() {
+    if [[ -n ${bench_registry_pid:-} ]]; then
+        kill "$bench_registry_pid" 2>/dev/null || true
+        wait "$bench_registry_pid" 2>/dev/null || true
+    fi
+}

@@ -6,31 +6,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 cairn=${CAIRN:?set CAIRN to the cairn binary}
 work=$(mktemp -d)
-registry_pid=""
 cleanup() {
-    if [[ -n $registry_pid ]]; then
-        kill "$registry_pid" 2>/dev/null || true
-        wait "$registry_pid" 2>/dev/null || true
-    fi
+    bench_registry_stop
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$work/config.yml" <<YAML
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $work/storage
-http:
-  addr: 127.0.0.1:$port
-log:
-  level: error
-YAML
-docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-for ((i = 0; i < 100; i++)); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
-host=127.0.0.1:$port
+bench_registry_start "$work/registry"
+host=$bench_registry_host
 
 kb=$(bench_make_tree "$work/tree")
 # A layer per top directory of the tree, so parallel transfers have something to share.

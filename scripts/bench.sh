@@ -3,7 +3,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/scripts/deps.sh"
-cairn_install_packages "${CAIRN_BUILD_PACKAGES[@]}" "${CAIRN_BENCH_PACKAGES[@]}" bc tar skopeo docker-registry curl python3
+cairn_install_packages "${CAIRN_BUILD_PACKAGES[@]}" "${CAIRN_BENCH_PACKAGES[@]}" bc tar skopeo docker-registry curl python3 jq
 CAIRN_BUILD_TARGET=cairn cairn_build "$top/build-release" -DCMAKE_BUILD_TYPE=Release
 export CAIRN="$top/build-release/bin/cairn"
 export CAIRN_CACHE

@@ -113,16 +113,24 @@ void add_part(BaseTarWriter& tar, const BasePart& part) {
     std::error_code ec;
     if (!fs::is_directory(part.directory, ec)) return;
     tar.add(part.directory, part.member);
+    auto unreadable = [&](const std::error_code& ec) {
+        return Error("cannot read " + part.directory.string() + ": " + ec.message());
+    };
     fs::recursive_directory_iterator it(part.directory, fs::directory_options::none, ec);
-    if (ec) throw Error("cannot read " + part.directory.string() + ": " + ec.message());
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) throw Error("cannot read " + part.directory.string() + ": " + ec.message());
-        if (it.depth() == 0 && part.leave_out && part.leave_out(it->path().filename().native())) {
+    if (ec) throw unreadable(ec);
+    // The error is checked right after each step: on failure the iterator becomes the end one,
+    // and a loop condition would end the walk quietly, storing a base short of files.
+    while (it != fs::recursive_directory_iterator()) {
+        bool left_out = it.depth() == 0 && part.leave_out &&
+                        part.leave_out(it->path().filename().native());
+        if (left_out) {
             it.disable_recursion_pending();
-            continue;
+        } else {
+            auto relative = it->path().lexically_relative(part.directory).generic_string();
+            tar.add(it->path(), part.member + "/" + relative);
         }
-        auto relative = it->path().lexically_relative(part.directory).generic_string();
-        tar.add(it->path(), part.member + "/" + relative);
+        it.increment(ec);
+        if (ec) throw unreadable(ec);
     }
 }
 
@@ -131,7 +139,10 @@ std::optional<fs::path> destination(const std::vector<BasePart>& parts, const st
     for (const auto& part : parts) {
         if (name == part.member) return part.directory;
         if (name.starts_with(part.member + "/")) {
+            // Relative and below the part: "cargo/deps//etc/x" would otherwise join as /etc/x.
             fs::path rest(name.substr(part.member.size() + 1));
+            if (rest.empty()) return part.directory;  // "cargo/deps/": the directory itself
+            if (rest.has_root_path()) return std::nullopt;
             for (const auto& component : rest) {
                 if (component == "..") return std::nullopt;
             }
@@ -141,18 +152,46 @@ std::optional<fs::path> destination(const std::vector<BasePart>& parts, const st
     return std::nullopt;
 }
 
+// libarchive's error text, which may be missing.
+std::string archive_message(archive* a) {
+    const char* text = archive_error_string(a);
+    return text ? text : "unknown error";
+}
+
+// The blob as libarchive reads it; the source's exception is kept out of libarchive's C frames
+// and thrown again once back in C++.
+struct ReadState {
+    ByteSource* source = nullptr;
+    std::array<std::uint8_t, kChunk> buffer{};
+    std::exception_ptr error;
+
+    [[noreturn]] void fail(const std::string& what, archive* a) const {
+        if (error) std::rethrow_exception(error);
+        throw Error(what + ": " + archive_message(a));
+    }
+};
+
 la_ssize_t read_source(archive*, void* self, const void** buffer) {
-    auto* state = static_cast<std::pair<ByteSource*, std::array<std::uint8_t, kChunk>>*>(self);
+    auto* state = static_cast<ReadState*>(self);
     try {
-        *buffer = state->second.data();
-        return static_cast<la_ssize_t>(
-            state->first->read(state->second.data(), state->second.size()));
+        *buffer = state->buffer.data();
+        return static_cast<la_ssize_t>(state->source->read(state->buffer.data(), kChunk));
     } catch (...) {
+        state->error = std::current_exception();
         return -1;
     }
 }
 
-std::uint64_t copy_entry_data(archive* in, archive* out, const std::string& name) {
+// A base holds what BaseTarWriter writes: files, directories and symbolic links, nothing else
+// (a hard link or a device in a base pulled from a registry is an attack, not a cache).
+bool is_base_entry(archive_entry* entry) {
+    auto type = archive_entry_filetype(entry);
+    return archive_entry_hardlink(entry) == nullptr &&
+           (type == AE_IFREG || type == AE_IFDIR || type == AE_IFLNK);
+}
+
+std::uint64_t copy_entry_data(archive* in, const ReadState& state, archive* out,
+                              const std::string& name) {
     std::uint64_t total = 0;
     const void* block = nullptr;
     size_t size = 0;
@@ -160,10 +199,9 @@ std::uint64_t copy_entry_data(archive* in, archive* out, const std::string& name
     for (;;) {
         int status = archive_read_data_block(in, &block, &size, &offset);
         if (status == ARCHIVE_EOF) return total;
-        if (status < ARCHIVE_WARN) throw Error("the base layer is damaged at " + name);
-        if (archive_write_data_block(out, block, size, offset) < ARCHIVE_WARN) {
-            throw Error("cannot restore " + name + ": " + archive_error_string(out));
-        }
+        if (status < ARCHIVE_WARN) state.fail("the base layer is damaged at " + name, in);
+        if (archive_write_data_block(out, block, size, offset) < ARCHIVE_WARN)
+            throw Error("cannot restore " + name + ": " + archive_message(out));
         total += size;
     }
 }
@@ -218,42 +256,44 @@ std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BaseP
     std::unique_ptr<archive, ReadFree> in(archive_read_new());
     std::unique_ptr<archive, WriteFree> out(archive_write_disk_new());
     if (!in || !out) throw Error("cannot restore the base layer: out of memory");
+    // Every path written is absolute (destination() maps members into the parts' directories
+    // and refuses the rest), so ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS does not apply.
     archive_write_disk_set_options(
         out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK |
                        ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-    auto state = std::make_unique<std::pair<ByteSource*, std::array<std::uint8_t, kChunk>>>();
-    state->first = &compressed;
+    auto state = std::make_unique<ReadState>();
+    state->source = &compressed;
     // zstd and gzip are decoded by libarchive's built-in filters (both are linked in).
     if (archive_read_support_format_tar(in.get()) != ARCHIVE_OK ||
         archive_read_support_filter_zstd(in.get()) != ARCHIVE_OK ||
         archive_read_support_filter_gzip(in.get()) != ARCHIVE_OK ||
         archive_read_open(in.get(), state.get(), nullptr, read_source, nullptr) != ARCHIVE_OK) {
-        throw Error(std::string("cannot read the base layer: ") + archive_error_string(in.get()));
+        state->fail("cannot read the base layer", in.get());
     }
     std::uint64_t restored = 0;
     for (;;) {
         archive_entry* entry = nullptr;
         int status = archive_read_next_header(in.get(), &entry);
         if (status == ARCHIVE_EOF) break;
-        if (status < ARCHIVE_WARN)
-            throw Error(std::string("the base layer is damaged: ") +
-                        archive_error_string(in.get()));
-        std::string name = archive_entry_pathname(entry);
+        if (status < ARCHIVE_WARN) state->fail("the base layer is damaged", in.get());
+        const char* pathname = archive_entry_pathname(entry);
+        std::string name = pathname ? pathname : "";
         auto where = destination(parts, name);
         if (!where)
             throw Error("the base layer holds " + name + ", outside what a base may restore");
+        if (!is_base_entry(entry))
+            throw Error("the base layer holds " + name +
+                        ", which is not a file, a directory or a symbolic link");
         archive_entry_set_pathname(entry, where->c_str());
-        if (archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
-            throw Error("cannot restore " + where->string() + ": " +
-                        archive_error_string(out.get()));
-        }
-        if (archive_entry_size(entry) > 0) restored += copy_entry_data(in.get(), out.get(), name);
-        if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
-            throw Error("cannot restore " + where->string() + ": " +
-                        archive_error_string(out.get()));
-        }
+        if (archive_write_header(out.get(), entry) < ARCHIVE_WARN)
+            throw Error("cannot restore " + where->string() + ": " + archive_message(out.get()));
+        if (archive_entry_size(entry) > 0)
+            restored += copy_entry_data(in.get(), *state, out.get(), name);
+        if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)
+            throw Error("cannot restore " + where->string() + ": " + archive_message(out.get()));
     }
-    archive_write_close(out.get());
+    if (archive_write_close(out.get()) < ARCHIVE_WARN)
+        throw Error("cannot finish restoring the base: " + archive_message(out.get()));
     return restored;
 }
 
@@ -313,8 +353,16 @@ std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter*
     if (image.manifest.layers.empty()) throw Error(reference() + " holds no layer");
     const auto& layer = image.manifest.layers.back();
     if (meter) meter->expect(static_cast<std::uint64_t>(layer.size));
-    oci::MeteredSource blob(source.open_blob(layer), meter);
-    return restore_base_layer(blob, parts);
+    try {
+        oci::MeteredSource blob(source.open_blob(layer), meter);
+        return restore_base_layer(blob, parts);
+    } catch (const Error& e) {
+        // Half a restore would look warm to the next run (base_is_warm): none at all is safe.
+        std::error_code ec;
+        for (const auto& part : parts) fs::remove_all(part.directory, ec);
+        throw Error(std::string(e.what()) + " (restoring " + reference() +
+                    "; cairn build --rebuild-base makes the base anew)");
+    }
 }
 
 }  // namespace cairn::assemble

@@ -1,5 +1,8 @@
 #include "assemble/base_layer.hpp"
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include "assemble/native_build.hpp"
@@ -18,6 +21,39 @@ namespace {
 std::string read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A member of a hand-made tar: what a hostile registry could serve as a base.
+struct Member {
+    std::string name;
+    unsigned type = AE_IFREG;
+    std::string content;
+    std::string link;  // symlink target, or hard link target when `hardlink`
+    bool hardlink = false;
+};
+
+std::string tar_of(const std::vector<Member>& members) {
+    std::string bytes(1 << 20, '\0');
+    std::size_t used = 0;
+    archive* a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    archive_write_open_memory(a, bytes.data(), bytes.size(), &used);
+    for (const auto& member : members) {
+        archive_entry* entry = archive_entry_new();
+        archive_entry_set_pathname(entry, member.name.c_str());
+        archive_entry_set_filetype(entry, member.type);
+        archive_entry_set_perm(entry, 0644);
+        if (member.hardlink) archive_entry_set_hardlink(entry, member.link.c_str());
+        else if (member.type == AE_IFLNK) archive_entry_set_symlink(entry, member.link.c_str());
+        archive_entry_set_size(entry, static_cast<la_int64_t>(member.content.size()));
+        archive_write_header(a, entry);
+        archive_write_data(a, member.content.data(), member.content.size());
+        archive_entry_free(entry);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    bytes.resize(used);
+    return bytes;
 }
 
 }  // namespace
@@ -62,6 +98,58 @@ BOOST_AUTO_TEST_CASE(a_member_outside_every_part_is_refused) {
     BOOST_CHECK_THROW(assemble::restore_base_layer(source, {{"npm/node_modules", to / "nm"}}),
                       cairn::Error);
     BOOST_TEST(!fs::exists(to / "nm"));
+}
+
+BOOST_AUTO_TEST_CASE(a_hostile_base_writes_nothing_outside_its_parts) {
+    ScratchDir outside;
+    ScratchDir to;
+    auto victim = outside / "victim";
+    std::vector<assemble::BasePart> parts{{"cargo/deps", to / "deps"}};
+    auto restore = [&](const std::vector<Member>& members) {
+        auto bytes = tar_of(members);
+        cairn::MemorySource source(bytes);
+        return assemble::restore_base_layer(source, parts);
+    };
+    const std::vector<std::vector<Member>> refused{
+        {{.name = "cargo/deps/" + victim.string(), .content = "pwned"}},
+        {{.name = "cargo/deps/../../" + victim.lexically_relative(to.path()).string(),
+          .content = "pwned"}},
+        {{.name = "cargo/deps/hard", .link = victim.string(), .hardlink = true}},
+        {{.name = "cargo/deps/fifo", .type = AE_IFIFO}},
+    };
+    for (const auto& attack : refused) {
+        BOOST_TEST_CONTEXT("member " << attack.back().name) {
+            BOOST_CHECK_THROW(restore(attack), cairn::Error);
+            BOOST_TEST(!fs::exists(victim));
+            BOOST_TEST(!fs::exists(to / "deps/fifo"));
+        }
+    }
+    // Through a symbolic link the base itself made: libarchive replaces the link with a
+    // directory (ARCHIVE_EXTRACT_SECURE_SYMLINKS with UNLINK) and writes below the part.
+    restore({{.name = "cargo/deps/link", .type = AE_IFLNK, .link = outside.path().string()},
+             {.name = "cargo/deps/link/victim", .content = "pwned"}});
+    BOOST_TEST(!fs::exists(victim));
+    BOOST_TEST(!fs::is_symlink(to / "deps/link"));
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_restore_leaves_no_part_behind) {
+    ScratchDir cache;
+    ScratchDir from;
+    write_file(from / "deps/x.rlib", std::string(100000, 'x'));
+    assemble::BaseCache base(cache.path(), "app", "cargo-0123456789ab");
+    auto layer = base.store({{"cargo/deps", from / "deps"}}, 1);
+    // The layer blob, cut short: the restore fails part-way.
+    auto blob = cache / "bases/blobs/sha256" / std::string(layer.digest.hex());
+    fs::permissions(blob, fs::perms::owner_write, fs::perm_options::add);
+    fs::resize_file(blob, static_cast<std::uintmax_t>(layer.size / 2));
+    ScratchDir to;
+    write_file(to / "deps/partial", "from an earlier, interrupted restore");
+    BOOST_CHECK_EXCEPTION(base.restore({{"cargo/deps", to / "deps"}}), cairn::Error,
+                          [](const cairn::Error& e) {
+                              return std::string(e.what()).find("--rebuild-base") !=
+                                     std::string::npos;
+                          });
+    BOOST_TEST(!fs::exists(to / "deps"));
 }
 
 BOOST_AUTO_TEST_CASE(the_workspace_output_stays_out_of_the_base) {

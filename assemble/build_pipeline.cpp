@@ -124,34 +124,51 @@ std::vector<oci::DirectoryLock> lock_build_directories(const Build& build) {
     return locks;
 }
 
-// Restores the base when one exists and the builds are not warm; says whether one must be made.
-bool prepare_base(Build& build, const BaseCache& cache) {
+// What becomes of the base after the app build.
+struct BasePlan {
+    bool make = false;   // pack the build directories into a new base
+    bool share = false;  // push the base (made now or cached) to the registry
+};
+
+// Restores the base when one exists and the builds are not warm; says what is left to do.
+BasePlan prepare_base(Build& build, const BaseCache& cache) {
+    const auto& key = build.result.base_key;
+    bool registry = !build.options.local_only;
     if (build.options.rebuild_base) {
         // A forced rebuild starts cold: what is there may be what went wrong.
         for (const auto& part : build.parts) fs::remove_all(part.directory);
-        build.say("base " + build.result.base_key + ": rebuilding from scratch (--rebuild-base)");
-        return true;
+        build.say("base " + key + ": rebuilding from scratch (--rebuild-base)");
+        return {.make = true, .share = registry};
     }
+    BasePlan plan;
     bool warm = base_is_warm(build.parts);
     bool cached = cache.has();
-    if (cached) cache.mark_used();
-    if (!cached && !build.options.local_only) cached = find_in_registry(build, cache, !warm);
+    if (cached) {
+        cache.mark_used();
+        // Made by a --local-only build, or its push failed: the registry is the shared cache,
+        // so it goes there now.
+        if (registry && !find_in_registry(build, cache, false)) {
+            build.say("base " + key + ": only in the local cache, pushed after the build");
+            plan.share = true;
+        }
+    } else if (registry) {
+        cached = find_in_registry(build, cache, !warm);
+    }
     if (!cached) {
-        build.say("base " + build.result.base_key + ": none yet, building the dependencies");
-        return true;
+        build.say("base " + key + ": none yet, building the dependencies");
+        return {.make = true, .share = registry};
     }
     if (warm) {
-        build.say("base " + build.result.base_key +
-                  ": build directories already warm, not restored");
-        return false;
+        build.say("base " + key + ": build directories already warm, not restored");
+        return plan;
     }
     auto start = Clock::now();
     auto bytes = cache.restore(build.parts, build.meter());
     build.result.base_restored = true;
     build.result.times.base += seconds_since(start);
-    build.say("base " + build.result.base_key + ": restored " + std::to_string(bytes) +
-              " bytes from " + cache.reference());
-    return false;
+    build.say("base " + key + ": restored " + std::to_string(bytes) + " bytes from " +
+              cache.reference());
+    return plan;
 }
 
 void store_base(Build& build, const BaseCache& cache) {
@@ -172,12 +189,16 @@ void store_base(Build& build, const BaseCache& cache) {
     build.say("base " + build.result.base_key + ": stored " +
               std::string(digests.digest.short_hex()) + " (" + std::to_string(digests.size) +
               " bytes) in " + cache.reference());
-    if (!build.options.local_only) {
-        auto reference = registry_base_reference(build, build.result.base_key);
-        build.say("pushing base " + reference);
-        auto target = build.transports.open_target(ImageReference::parse(reference));
-        cache.push(*target, build.options.jobs, build.meter());
-    }
+    build.result.times.base += seconds_since(start);
+}
+
+void push_base(Build& build, const BaseCache& cache) {
+    build.phase("base");
+    auto start = Clock::now();
+    auto reference = registry_base_reference(build, build.result.base_key);
+    build.say("pushing base " + reference);
+    auto target = build.transports.open_target(ImageReference::parse(reference));
+    cache.push(*target, build.options.jobs, build.meter());
     build.result.times.base += seconds_since(start);
 }
 
@@ -322,14 +343,15 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     build.result.base_reference = cache.reference();
     auto locks = lock_build_directories(build);
     // A project of files alone has nothing to compile, so no base to look for or make.
-    bool make_base = !build.parts.empty() && prepare_base(build, cache);
+    auto base_plan = build.parts.empty() ? BasePlan{} : prepare_base(build, cache);
 
     auto start = Clock::now();
     build.phase("app build");
     run_native_build(build.config, {.target_dir = build.target_dir},
                      [&build](std::string_view line) { build.say(std::string(line)); });
     build.result.times.app_build = seconds_since(start);
-    if (make_base) store_base(build, cache);
+    if (base_plan.make) store_base(build, cache);
+    if (base_plan.share) push_base(build, cache);
 
     build.phase("layers");
     start = Clock::now();

@@ -85,6 +85,22 @@ assert_eq true "$(jq -r .base_built "$OUT")" "--rebuild-base builds the base"
 REBUILD_BASE=true cairn_ok build dev -C "$PROJECT" --json --no-deploy
 assert_eq true "$(jq -r .base_built "$OUT")" "REBUILD_BASE=true builds the base"
 
+# A base a --local-only build made (so only in the local cache) reaches the registry with the
+# next build that pushes: other machines find it there.
+printf '\n' >>"$PROJECT/ui/package-lock.json"
+commit "lockfile again"
+cairn_ok build dev -C "$PROJECT" --json --local-only --output "oci:$WORK/local:v1"
+key4=$(jq -r .base_key "$OUT")
+assert_eq true "$(jq -r .base_built "$OUT")" "the --local-only build makes the base"
+if skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample-base:$key4" >/dev/null 2>&1; then
+    fail "--local-only pushed the base"
+fi
+cairn_ok build dev -C "$PROJECT" --json --no-deploy
+assert_eq false "$(jq -r .base_built "$OUT")" "the next build reuses the cached base"
+assert_contains "$(cat "$ERR")" "only in the local cache" "the build says why it pushes the base"
+skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample-base:$key4" >/dev/null ||
+    fail "the cached base was not pushed as sample-base:$key4"
+
 # Config errors name the file and line.
 printf '[image]\nnmae = "x"\n' >"$WORK/bad.toml"
 expect_error 1 'bad.toml:2.*nmae' build dev -C "$PROJECT" --config "$WORK/bad.toml" --local-only
@@ -97,5 +113,5 @@ fault_proxy_start '[{"path": "^/v2/sample-base/manifests/", "nth": 1, "times": 1
 sed -i "s|^registry = \"$REGISTRY_HOST\"|registry = \"$PROXY_HOST\"|" "$PROJECT/cairn.toml"
 CAIRN_CACHE=$WORK/cold-cache expect_error 1 "sample-base.*(403|denied)" build dev -C "$PROJECT" --no-deploy
 assert_not_contains "$(cat "$ERR")" "Compiling" "nothing is built after the failed lookup"
-grep -q "FAULT status 403 .* /v2/sample-base/manifests/$key3" "$PROXY_LOG" ||
-    fail "the proxy saw no lookup of sample-base:$key3"
+grep -q "FAULT status 403 .* /v2/sample-base/manifests/$key4" "$PROXY_LOG" ||
+    fail "the proxy saw no lookup of sample-base:$key4"

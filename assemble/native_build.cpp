@@ -12,6 +12,7 @@
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 #include "oci/json.hpp"
+#include "registry/authenticator.hpp"
 
 namespace cairn::assemble {
 
@@ -25,6 +26,10 @@ std::string package_lock_digest(const NpmSection& npm) {
     if (!fs::exists(lock, ec)) return "none";
     return oci::Digest::of(oci::read_small_file(lock, 256u << 20)).str();
 }
+
+// cargo's build scripts and npm's install scripts are third-party code: the registry token
+// cairn was given is not theirs to read.
+const std::vector<std::string> kWithheld{registry::kAadTokenVariable};
 
 // Runs one step; a non-zero exit is a cairn::Error with the tool's last lines.
 void run_step(const std::vector<std::string>& argv, ProcessOptions options,
@@ -48,13 +53,14 @@ void build_cargo(const CargoSection& cargo, const fs::path& target_dir,
                  const std::function<void(std::string_view)>& on_line) {
     ProcessOptions options{
         .directory = cargo.dir,
-        .env = {{"CARGO_TARGET_DIR", target_dir.string()}, {"CARGO_TERM_COLOR", "never"}}};
+        .env = {{"CARGO_TARGET_DIR", target_dir.string()}, {"CARGO_TERM_COLOR", "never"}},
+        .unset = kWithheld};
     run_step(cargo_build_command(cargo), options, on_line);
 }
 
 void build_npm(const NpmSection& npm, bool install,
                const std::function<void(std::string_view)>& on_line) {
-    ProcessOptions options{.directory = npm.dir, .env = {{"NO_COLOR", "1"}}};
+    ProcessOptions options{.directory = npm.dir, .env = {{"NO_COLOR", "1"}}, .unset = kWithheld};
     if (install || npm_install_needed(npm)) {
         run_step({"npm", "ci", "--no-audit", "--no-fund"}, options, on_line);
         // A project without dependencies gets no node_modules from npm: make it, so that the
@@ -159,15 +165,22 @@ void run_native_build(const BuildConfig& config, const NativeBuildOptions& optio
             if (output) output(prefix + std::string(line));
         };
     };
-    std::exception_ptr cargo_error;
-    std::exception_ptr npm_error;
+    // The first failure is the one reported, and it stops the other tool: its SIGTERM is a
+    // consequence, not news, and waiting for it to finish would only delay the report.
+    std::exception_ptr first_error;
+    auto failed = [&](std::exception_ptr error) {
+        std::lock_guard guard(lock);
+        if (first_error) return;
+        first_error = std::move(error);
+        stop_running_processes();
+    };
     std::optional<std::thread> npm_thread;
     if (config.npm) {
         npm_thread.emplace([&] {
             try {
                 build_npm(*config.npm, options.npm_install, prefixed("npm| "));
             } catch (...) {
-                npm_error = std::current_exception();
+                failed(std::current_exception());
             }
         });
     }
@@ -176,12 +189,11 @@ void run_native_build(const BuildConfig& config, const NativeBuildOptions& optio
             build_cargo(*config.cargo, target_directory(*config.cargo, options),
                         prefixed("cargo| "));
         } catch (...) {
-            cargo_error = std::current_exception();
+            failed(std::current_exception());
         }
     }
     if (npm_thread) npm_thread->join();
-    if (cargo_error) std::rethrow_exception(cargo_error);
-    if (npm_error) std::rethrow_exception(npm_error);
+    if (first_error) std::rethrow_exception(first_error);
 }
 
 }  // namespace cairn::assemble

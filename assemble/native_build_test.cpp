@@ -1,6 +1,10 @@
 #include "assemble/native_build.hpp"
 
+#include <signal.h>
+#include <stdlib.h>
+
 #include <boost/test/unit_test.hpp>
+#include <string>
 
 #include "assemble/process.hpp"
 #include "oci/error.hpp"
@@ -10,6 +14,33 @@ namespace assemble = cairn::assemble;
 namespace fs = std::filesystem;
 using cairn::assemble::testing::ScratchDir;
 using cairn::assemble::testing::write_file;
+
+namespace {
+
+// Fake cargo and npm first on PATH for the life of the object.
+class FakeTools {
+  public:
+    FakeTools(const std::string& cargo, const std::string& npm) {
+        write_tool("cargo", cargo);
+        write_tool("npm", npm);
+        const char* path = std::getenv("PATH");
+        saved_path_ = path ? path : "";
+        ::setenv("PATH", (bin_.path().string() + ":" + saved_path_).c_str(), 1);
+    }
+    ~FakeTools() { ::setenv("PATH", saved_path_.c_str(), 1); }
+    FakeTools(const FakeTools&) = delete;
+    FakeTools& operator=(const FakeTools&) = delete;
+
+  private:
+    void write_tool(const std::string& name, const std::string& script) {
+        write_file(bin_ / name, "#!/bin/sh\n" + script + "\n");
+        fs::permissions(bin_ / name, fs::perms::owner_all);
+    }
+    ScratchDir bin_;
+    std::string saved_path_;
+};
+
+}  // namespace
 
 BOOST_AUTO_TEST_SUITE(native_build)
 
@@ -81,6 +112,61 @@ BOOST_AUTO_TEST_CASE(process_gets_directory_and_environment) {
     BOOST_REQUIRE(lines.size() == 2u);
     BOOST_TEST(fs::equivalent(lines[0], dir.path()));
     BOOST_TEST(lines[1] == "v1");
+}
+
+BOOST_AUTO_TEST_CASE(process_environment_can_withhold_a_variable) {
+    ::setenv("CAIRN_TEST_SECRET", "s3cret", 1);
+    std::vector<std::string> lines;
+    assemble::run_process({"/bin/sh", "-c", "echo ${CAIRN_TEST_SECRET:-withheld}"},
+                          {.unset = {"CAIRN_TEST_SECRET"}},
+                          [&](std::string_view line) { lines.emplace_back(line); });
+    ::unsetenv("CAIRN_TEST_SECRET");
+    BOOST_TEST(lines == (std::vector<std::string>{"withheld"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_run_ends_with_its_child_not_with_what_it_left_running) {
+    // The subshell keeps the output pipe open 20 s longer than its parent lives.
+    std::vector<std::string> lines;
+    auto result = assemble::run_process({"/bin/sh", "-c", "(sleep 20; echo late) & echo $!"}, {},
+                                        [&](std::string_view line) { lines.emplace_back(line); });
+    BOOST_TEST(result.exit_status == 0);
+    BOOST_REQUIRE(lines.size() == 1u);  // "late" would mean the run waited for the subshell
+    ::kill(std::stoi(lines.front()), SIGKILL);
+}
+
+BOOST_AUTO_TEST_CASE(the_registry_token_is_withheld_from_the_tools) {
+    ScratchDir project;
+    write_file(project / "package-lock.json", "{}");
+    FakeTools tools("echo token=${CAIRN_AAD_ACCESS_TOKEN:-withheld}",
+                    "echo token=${CAIRN_AAD_ACCESS_TOKEN:-withheld}");
+    ::setenv("CAIRN_AAD_ACCESS_TOKEN", "aad-secret", 1);
+    assemble::BuildConfig config;
+    config.cargo = assemble::CargoSection{.dir = project.path(), .bins = {"app"}};
+    config.npm = assemble::NpmSection{.dir = project.path(), .script = "build"};
+    std::vector<std::string> lines;
+    assemble::run_native_build(config, {.target_dir = project / "target"},
+                               [&](std::string_view line) { lines.emplace_back(line); });
+    ::unsetenv("CAIRN_AAD_ACCESS_TOKEN");
+    BOOST_TEST(lines.size() == 3u);  // cargo build, npm ci, npm run build
+    for (const auto& line : lines) BOOST_TEST(line.ends_with("token=withheld"), line);
+}
+
+BOOST_AUTO_TEST_CASE(the_first_failure_is_reported_and_stops_the_other_tool) {
+    ScratchDir project;
+    write_file(project / "package-lock.json", "{}");
+    // cargo would print "done" after 20 s; npm fails at once.
+    FakeTools tools("echo compiling; sleep 20; echo done", "echo broken lockfile; exit 3");
+    assemble::BuildConfig config;
+    config.cargo = assemble::CargoSection{.dir = project.path(), .bins = {"app"}};
+    config.npm = assemble::NpmSection{.dir = project.path(), .script = "build"};
+    std::vector<std::string> lines;
+    BOOST_CHECK_EXCEPTION(
+        assemble::run_native_build(config, {.target_dir = project / "target"},
+                                   [&](std::string_view line) { lines.emplace_back(line); }),
+        cairn::Error, [](const cairn::Error& e) {
+            return std::string(e.what()).find("npm ci") != std::string::npos;
+        });
+    for (const auto& line : lines) BOOST_TEST(line != "cargo| done");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,13 +1,22 @@
-// fork/execvp with one pipe for stdout and stderr, read line by line until the child ends.
+// fork/execvp with one pipe for stdout and stderr, read line by line until the child ends;
+// the children's process groups are remembered so that a signal to cairn reaches them.
 #include "assemble/process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <deque>
+#include <mutex>
+#include <optional>
 
 #include "oci/error.hpp"
 #include "oci/file.hpp"
@@ -42,6 +51,7 @@ struct ExecPlan {
             merged[std::string(entry.substr(0, eq))] = std::string(entry.substr(eq + 1));
         }
         for (const auto& [name, value] : options.env) merged[name] = value;
+        for (const auto& name : options.unset) merged.erase(name);
         for (const auto& [name, value] : merged) env.push_back(name + "=" + value);
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
@@ -50,8 +60,85 @@ struct ExecPlan {
     }
 };
 
-[[noreturn]] void exec_child(const ExecPlan& plan, int out_fd, int error_fd) {
+// The process groups of the children running now, read by the signal handler: a fixed array
+// of atomics, as a handler may touch nothing else.
+std::array<std::atomic<pid_t>, 16> running_groups{};
+constexpr std::array kForwardedSignals{SIGINT, SIGTERM, SIGHUP};
+
+void stop_groups() {
+    for (auto& group : running_groups) {
+        pid_t pgid = group.load();
+        if (pgid > 0) ::kill(-pgid, SIGTERM);
+    }
+}
+
+extern "C" void on_stop_signal(int signal_number) {
+    stop_groups();
+    ::signal(signal_number, SIG_DFL);
+    ::raise(signal_number);
+}
+
+void install_stop_handlers() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction action {};
+        action.sa_handler = on_stop_signal;
+        sigemptyset(&action.sa_mask);
+        for (int signal_number : kForwardedSignals) {
+            struct sigaction previous {};
+            ::sigaction(signal_number, nullptr, &previous);
+            if (previous.sa_handler == SIG_IGN) continue;  // under nohup: stays ignored
+            ::sigaction(signal_number, &action, nullptr);
+        }
+    });
+}
+
+// The forwarded signals, held off while a child is forked and registered (so none comes
+// between the two), restored when it goes out of scope.
+class SignalBlock {
+  public:
+    SignalBlock() {
+        sigset_t set;
+        sigemptyset(&set);
+        for (int signal_number : kForwardedSignals) sigaddset(&set, signal_number);
+        ::pthread_sigmask(SIG_BLOCK, &set, &previous_);
+    }
+    ~SignalBlock() { ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+    SignalBlock(const SignalBlock&) = delete;
+    SignalBlock& operator=(const SignalBlock&) = delete;
+    const sigset_t& previous() const { return previous_; }
+
+  private:
+    sigset_t previous_{};
+};
+
+// A child's process group in running_groups for as long as it runs.
+class RunningGroup {
+  public:
+    explicit RunningGroup(pid_t pgid) {
+        for (auto& group : running_groups) {
+            pid_t expected = 0;
+            if (group.compare_exchange_strong(expected, pgid)) {
+                slot_ = &group;
+                return;
+            }
+        }
+    }
+    ~RunningGroup() {
+        if (slot_) slot_->store(0);
+    }
+    RunningGroup(const RunningGroup&) = delete;
+    RunningGroup& operator=(const RunningGroup&) = delete;
+
+  private:
+    std::atomic<pid_t>* slot_ = nullptr;
+};
+
+[[noreturn]] void exec_child(const ExecPlan& plan, const sigset_t& mask, int out_fd,
+                             int error_fd) {
     ::setpgid(0, 0);
+    for (int signal_number : kForwardedSignals) ::signal(signal_number, SIG_DFL);
+    ::pthread_sigmask(SIG_SETMASK, &mask, nullptr);
     int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     bool ok = null_fd >= 0 && ::dup2(null_fd, 0) >= 0 && ::dup2(out_fd, 1) >= 0 &&
               ::dup2(out_fd, 2) >= 0 &&
@@ -96,7 +183,41 @@ class LineReader {
     std::deque<std::string> lines_;
 };
 
+// Reads the child's output until it ends. With a pidfd the end is the child's exit (then what
+// is already in the pipe is drained): a grandchild left running in the background with the
+// pipe open cannot hold cairn. Without one (old kernels), until the pipe's end-of-file.
+void read_until_exit(pid_t pid, int fd, LineReader& reader) {
+    char buffer[8192];
+    auto read_some = [&]() -> bool {  // false at end-of-file or when nothing is there now
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n > 0) reader.feed(buffer, static_cast<std::size_t>(n));
+        return n > 0 || (n < 0 && errno == EINTR);
+    };
+    // By syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrapper cannot link.
+    UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!exited) {
+        while (read_some()) {
+        }
+        return;
+    }
+    std::array<pollfd, 2> watch{pollfd{.fd = fd, .events = POLLIN, .revents = 0},
+                                pollfd{.fd = exited.get(), .events = POLLIN, .revents = 0}};
+    for (;;) {
+        if (::poll(watch.data(), watch.size(), -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (watch[1].revents != 0) break;
+        if (watch[0].revents != 0 && !read_some()) return;  // end-of-file: the child is done
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    while (read_some()) {
+    }
+}
+
 }  // namespace
+
+void stop_running_processes() { stop_groups(); }
 
 std::string command_text(const std::vector<std::string>& argv) {
     std::string text;
@@ -114,22 +235,22 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     UniqueFd out_read(out[0]), out_write(out[1]);
     if (::pipe2(err, O_CLOEXEC) != 0) throw Error(system_error_text("cannot create a pipe", errno));
     UniqueFd err_read(err[0]), err_write(err[1]);
-    pid_t pid = ::fork();
-    if (pid < 0) throw Error(system_error_text("cannot start " + argv[0], errno));
-    if (pid == 0) exec_child(plan, out_write.get(), err_write.get());
+    install_stop_handlers();
+    std::optional<RunningGroup> running;
+    pid_t pid = 0;
+    {
+        SignalBlock block;
+        pid = ::fork();
+        if (pid < 0) throw Error(system_error_text("cannot start " + argv[0], errno));
+        if (pid == 0) exec_child(plan, block.previous(), out_write.get(), err_write.get());
+        ::setpgid(pid, pid);  // as the child does: whichever runs first, the group exists
+        running.emplace(pid);
+    }
     out_write.reset();
     err_write.reset();
 
     LineReader reader(on_line, options.keep_lines);
-    char buffer[8192];
-    for (;;) {
-        ssize_t n = ::read(out_read.get(), buffer, sizeof buffer);
-        if (n > 0) {
-            reader.feed(buffer, static_cast<std::size_t>(n));
-        } else if (n == 0 || errno != EINTR) {
-            break;
-        }
-    }
+    read_until_exit(pid, out_read.get(), reader);
     reader.finish();
     int wait_status = 0;
     while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {

@@ -20,14 +20,25 @@ struct ProcessResult {
 struct ProcessOptions {
     std::filesystem::path directory;         // empty: the current directory
     std::map<std::string, std::string> env;  // added to (or replacing in) cairn's environment
+    std::vector<std::string> unset;          // taken out of it (credentials third parties
+                                             // must not see)
     std::size_t keep_lines = 20;
 };
 
 // Runs argv[0] (looked up on PATH) with stdout and stderr merged and stdin from /dev/null;
 // `on_line` (may be empty) sees each line as it comes, without its newline. A program that
 // cannot be started is a cairn::Error naming it; one that fails is described by the result.
+//
+// The child runs in a process group of its own. When cairn gets SIGINT, SIGTERM or SIGHUP,
+// the groups of the children running then get SIGTERM before cairn ends, so no cargo or npm
+// outlives it. The run ends when the child does: output of processes it left behind in the
+// background (a deploy command starting a daemon) is not waited for.
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options,
                           const std::function<void(std::string_view line)>& on_line);
+
+// Sends SIGTERM to the process group of every child running now (the other tool of a build
+// that failed).
+void stop_running_processes();
 
 // The stdout of a short command (`rustc -vV`, `git rev-parse HEAD`), trailing newline removed.
 // A start failure or a non-zero exit is a cairn::Error naming the command and its last lines.

@@ -47,6 +47,7 @@ struct Build {
     Transports transports;
     std::unique_ptr<oci::ImageSource> base_source;  // null for scratch
     oci::Image base;
+    fs::path cache_dir = cache_directory();
     fs::path target_dir;
     std::vector<BasePart> parts;
     BuildResult result;
@@ -71,20 +72,46 @@ void open_runtime_base(Build& build) {
     build.base_source = build.transports.open_source(reference);
     // Its manifest is asked for every build (the tag may move); what that names by digest is
     // read once and then comes from the cache.
-    oci::BlobStore cache(cache_directory());
+    oci::BlobStore cache(build.cache_dir);
     CachedSource cached(*build.base_source, cache);
     build.base = oci::load_image(cached, oci::Platform::host());
 }
 
-std::string registry_base_reference(const Build& build, const std::string& key) {
-    return build.profile->registry + "/" + build.config.image.name + "-base:" + key;
+// REGISTRY/NAME<suffix> of the profile's registry: ":TAG" for the image, "-base:KEY" for a base.
+std::string registry_reference(const Build& build, const std::string& suffix) {
+    return build.profile->registry + "/" + build.config.image.name + suffix;
+}
+
+std::string registry_base_reference(const Build& build) {
+    return registry_reference(build, "-base:" + build.result.base_key);
+}
+
+// Where the image goes: the profile's registry, or with --local-only the --output reference
+// (default oci:<project>/cairn-out:<tag>).
+std::string output_reference(const Build& build) {
+    if (!build.options.local_only) return registry_reference(build, ":" + build.result.tag);
+    if (!build.options.output.empty()) return build.options.output;
+    return "oci:" + (build.config.project_dir / "cairn-out").string() + ":" + build.result.tag;
+}
+
+// The directories the config names, checked before any work: a clear line, not a failing tool.
+void check_directories(const BuildConfig& config) {
+    auto check = [&config](const char* key, const fs::path& directory) {
+        std::error_code ec;
+        if (!fs::is_directory(directory, ec)) {
+            throw Error(config.file.string() + ": " + key + " \"" + directory.string() +
+                        "\" is not a directory");
+        }
+    };
+    if (config.cargo) check("cargo.dir", config.cargo->dir);
+    if (config.npm) check("npm.dir", config.npm->dir);
 }
 
 // Whether the registry holds the base; with `fetch`, it is copied into the cache as well.
 // Only "no such manifest" means there is none: any other failure (auth, network after the
 // retries) stops the build here, since the push at the end needs the same registry.
 bool find_in_registry(Build& build, const BaseCache& cache, bool fetch) {
-    auto reference = registry_base_reference(build, build.result.base_key);
+    auto reference = registry_base_reference(build);
     build.say("looking for base " + reference);
     try {
         auto source = build.transports.open_source(ImageReference::parse(reference));
@@ -103,8 +130,7 @@ bool find_in_registry(Build& build, const BaseCache& cache, bool fetch) {
     }
 }
 
-// Two cairn builds of one project (or sharing a CARGO_TARGET_DIR) would restore, build and pack
-// the same directories at once: each takes the build directories first, in path order so that
+// Two cairn builds of one project would restore, build and pack the same directories at once: each takes the build directories first, in path order so that
 // two builds of overlapping projects cannot deadlock.
 std::vector<oci::DirectoryLock> lock_build_directories(const Build& build) {
     std::vector<fs::path> directories;
@@ -195,7 +221,7 @@ void store_base(Build& build, const BaseCache& cache) {
 void push_base(Build& build, const BaseCache& cache) {
     build.phase("base");
     auto start = Clock::now();
-    auto reference = registry_base_reference(build, build.result.base_key);
+    auto reference = registry_base_reference(build);
     build.say("pushing base " + reference);
     auto target = build.transports.open_target(ImageReference::parse(reference));
     cache.push(*target, build.options.jobs, build.meter());
@@ -261,35 +287,36 @@ std::vector<NewLayer> app_layers(Build& build, oci::BlobStore& store) {
     return layers;
 }
 
-std::string git_value(const Build& build, const std::vector<std::string>& argv) {
+// `git …` in the project, or empty with `problem` saying why (outside a checkout, git missing,
+// "dubious ownership" in a CI container): expand_tag says so if the template needs the value.
+std::string git_value(const Build& build, const std::vector<std::string>& argv,
+                      std::string& problem) {
     try {
         return capture_output(argv, build.config.project_dir);
-    } catch (const Error&) {
-        return "";  // outside a git checkout: a template that needs it says so
+    } catch (const Error& e) {
+        problem = e.what();
+        return "";
     }
 }
 
 std::string image_tag(const Build& build) {
-    std::int64_t now = std::time(nullptr);
-    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch)
-        now = source_date_epoch();
-    TagValues values{.git_short = git_value(build, {"git", "rev-parse", "--short", "HEAD"}),
-                     .git_sha = git_value(build, {"git", "rev-parse", "HEAD"}),
-                     .date = utc_date(now),
+    // {date} is SOURCE_DATE_EPOCH's day when it is set, so a reproducible build tags alike.
+    std::int64_t epoch = source_date_epoch();
+    TagValues values{.date = utc_date(epoch > 0 ? epoch : std::time(nullptr)),
                      .env = build.options.env};
-    return expand_tag(build.profile->tag, values);
+    const auto& tag = build.profile->tag;
+    if (tag.find("{git_") != std::string::npos) {
+        values.git_short =
+            git_value(build, {"git", "rev-parse", "--short", "HEAD"}, values.git_problem);
+        values.git_sha = git_value(build, {"git", "rev-parse", "HEAD"}, values.git_problem);
+    }
+    return expand_tag(tag, values);
 }
 
 void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& store) {
     build.phase("push");
     auto start = Clock::now();
-    std::string target_text =
-        build.options.local_only
-            ? (build.options.output.empty()
-                   ? "oci:" + (build.config.project_dir / "cairn-out").string() + ":" +
-                         build.result.tag
-                   : build.options.output)
-            : build.profile->registry + "/" + build.config.image.name + ":" + build.result.tag;
+    auto target_text = output_reference(build);
     auto target = build.transports.open_target(ImageReference::parse(target_text));
     if (build.base_source) Transports::mount_from(*build.base_source, *target);
     build.say("writing " + target_text);
@@ -330,6 +357,7 @@ void deploy(Build& build) {
 BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     Build build(options, observer);
     build.profile = &build.config.profile(options.env);
+    check_directories(build.config);
     build.result.tag = image_tag(build);  // first: a template without a value fails at once
     build.phase("base");
     open_runtime_base(build);
@@ -339,7 +367,7 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     if (build.config.cargo) build.target_dir = target_directory(*build.config.cargo, {});
     build.parts = base_parts(build.config, build.target_dir);
 
-    BaseCache cache(cache_directory(), build.config.image.name, build.result.base_key);
+    BaseCache cache(build.cache_dir, build.config.image.name, build.result.base_key);
     build.result.base_reference = cache.reference();
     auto locks = lock_build_directories(build);
     // A project of files alone has nothing to compile, so no base to look for or make.
@@ -355,7 +383,7 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
 
     build.phase("layers");
     start = Clock::now();
-    oci::BlobStore store(cache_directory());
+    oci::BlobStore store(build.cache_dir);
     auto layers = app_layers(build, store);
     auto image = stack(build.base, layers, config_changes(build.config.image), source_date_epoch());
     build.result.times.layers = seconds_since(start);

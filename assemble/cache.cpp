@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <set>
 
 #include "assemble/layer_cache.hpp"
@@ -23,15 +22,20 @@ constexpr auto kTemporaryFileAge = std::chrono::hours(24);
 
 bool is_temporary(const fs::path& path) { return path.filename().string().starts_with(".tmp-"); }
 
-// The blobs a base's manifest names, with the manifest itself.
+// The blobs a base's manifest names, with the manifest itself; only the manifest when it is
+// missing or damaged (a cache someone pruned by hand must still list and collect).
 std::vector<oci::Descriptor> blobs_of(const oci::ImageLayout& layout, const oci::Descriptor& entry) {
     auto what = "base " + entry.ref_name() + " in " + layout.directory().string();
-    auto manifest =
-        oci::Manifest::parse(layout.blobs().read(entry.digest, oci::json::kMaxManifestSize), what);
-    auto blobs = manifest.layers;
-    blobs.push_back(manifest.config);
-    blobs.push_back(entry);
-    return blobs;
+    try {
+        auto manifest = oci::Manifest::parse(
+            layout.blobs().read(entry.digest, oci::json::kMaxManifestSize), what);
+        auto blobs = manifest.layers;
+        blobs.push_back(manifest.config);
+        blobs.push_back(entry);
+        return blobs;
+    } catch (const Error&) {
+        return {entry};
+    }
 }
 
 // Removes the files of `directory` (a blobs/sha256) that `remove` picks, counting into `out`.
@@ -41,20 +45,13 @@ void sweep(const fs::path& directory, Pick remove, CacheCollection& out) {
     if (!fs::is_directory(directory, ec)) return;
     for (const auto& entry : fs::directory_iterator(directory)) {
         if (!entry.is_regular_file(ec) || !remove(entry)) continue;
-        auto size = entry.file_size(ec);
+        std::error_code size_error;
+        auto size = entry.file_size(size_error);
         if (fs::remove(entry.path(), ec)) {
             ++out.blobs_removed;
-            out.bytes_freed += ec ? 0 : size;
+            out.bytes_freed += size_error ? 0 : size;
         }
     }
-}
-
-// The blob a layer record names ("sha256:<hex> SIZE"), as a file name; empty when unreadable.
-std::string record_blob(const fs::directory_entry& record) {
-    std::ifstream in(record.path());
-    std::string digest;
-    in >> digest;
-    return digest.starts_with("sha256:") ? digest.substr(7) : std::string();
 }
 
 }  // namespace
@@ -78,7 +75,7 @@ CacheContents list_cache(const fs::path& cache_dir) {
         auto layout = oci::ImageLayout::open(bases);
         for (const auto& entry : layout.index().manifests) {
             CachedBase base{.tag = entry.ref_name(),
-                            .last_used = fs::last_write_time(layout.blobs().path_of(entry.digest))};
+                            .last_used = fs::last_write_time(layout.blobs().path_of(entry.digest), ec)};
             for (const auto& blob : blobs_of(layout, entry))
                 base.size += static_cast<std::uint64_t>(blob.size);
             contents.bases.push_back(std::move(base));
@@ -150,10 +147,13 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
         for (const auto& recipe : fs::directory_iterator(records)) {
             if (!recipe.is_directory(ec)) continue;
             for (const auto& record : fs::directory_iterator(recipe.path())) {
-                auto blob = record_blob(record);
-                bool gone = is_temporary(record.path())
-                                ? abandoned(record)
-                                : blob.empty() || !fs::exists(layers / blob, ec);
+                bool gone = false;
+                if (is_temporary(record.path())) {
+                    gone = abandoned(record);
+                } else {
+                    auto blob = read_layer_record(record.path());
+                    gone = !blob || !fs::exists(layers / std::string(blob->digest.hex()), ec);
+                }
                 if (gone) fs::remove(record.path(), ec);
             }
             fs::remove(recipe.path(), ec);  // only when empty

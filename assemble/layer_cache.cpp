@@ -13,33 +13,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Record {
-    oci::Digest digest;
-    std::int64_t size = 0;
-};
-
 // <store>/diffs/<first 16 hex of the recipe's digest>/<diff_id hex>
 fs::path record_path(const oci::BlobStore& store, Compression compression,
                      const oci::Digest& diff_id) {
     auto recipe = oci::Digest::of(compression_recipe(compression));
     return store.root() / kLayerRecordsDirectory / std::string(recipe.hex().substr(0, 16)) /
            std::string(diff_id.hex());
-}
-
-// "sha256:… SIZE"; a record that cannot be read or parsed counts as none.
-std::optional<Record> read_record(const fs::path& path) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) return std::nullopt;
-    try {
-        std::istringstream text(oci::read_small_file(path, 256));
-        std::string digest;
-        std::int64_t size = -1;
-        text >> digest >> size;
-        if (!oci::Digest::is_valid(digest) || size < 0) return std::nullopt;
-        return Record{.digest = oci::Digest::parse(digest), .size = size};
-    } catch (const Error&) {
-        return std::nullopt;
-    }
 }
 
 void write_record(const fs::path& path, const LayerDigests& digests) {
@@ -59,6 +38,21 @@ LayerDigests write_into(const LayerSource& source, const LayerOptions& options,
 
 }  // namespace
 
+std::optional<LayerRecord> read_layer_record(const fs::path& path) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return std::nullopt;
+    try {
+        std::istringstream text(oci::read_small_file(path, 256));
+        std::string digest;
+        std::int64_t size = -1;
+        text >> digest >> size;
+        if (!oci::Digest::is_valid(digest) || size < 0) return std::nullopt;
+        return LayerRecord{.digest = oci::Digest::parse(digest), .size = size};
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
 StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
                         oci::BlobStore& store) {
     if (!source.tarball.empty() || options.compression == Compression::none)
@@ -71,7 +65,7 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
     auto diff_id = write_layer(source, plain, discard).diff_id;
 
     auto path = record_path(store, options.compression, diff_id);
-    if (auto record = read_record(path); record && store.has(record->digest)) {
+    if (auto record = read_layer_record(path); record && store.has(record->digest)) {
         store.touch(record->digest);
         return {.digests = {.diff_id = diff_id,
                             .digest = record->digest,

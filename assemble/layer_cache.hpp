@@ -7,6 +7,9 @@
 // `<store>/diffs/`, and the blob itself is still in the store, so it is used as it is.
 #pragma once
 
+#include <filesystem>
+#include <optional>
+
 #include "assemble/layer.hpp"
 #include "oci/blob_store.hpp"
 
@@ -24,5 +27,12 @@ struct StoredLayer {
 // same content. Tarballs and uncompressed layers are written as write_layer does.
 StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
                         oci::BlobStore& store);
+
+// A record's blob: "sha256:<hex> SIZE"; nothing when the file cannot be read or parsed.
+struct LayerRecord {
+    oci::Digest digest;
+    std::int64_t size = 0;
+};
+std::optional<LayerRecord> read_layer_record(const std::filesystem::path& path);
 
 }  // namespace cairn::assemble

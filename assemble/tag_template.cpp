@@ -14,7 +14,7 @@ namespace {
 struct Placeholder {
     std::string_view name;
     const std::string* value;  // null when only checking the template
-    std::string_view hint;     // why the value may be empty
+    std::string hint;          // why the value may be empty
 };
 
 std::string known_names(const std::vector<Placeholder>& placeholders) {
@@ -60,7 +60,7 @@ std::string substitute(const std::string& text, const std::vector<Placeholder>& 
         }
         if (found->value && found->value->empty() && empty_is_error) {
             throw Error("{" + std::string(name) + "} in " + what + " has no value" +
-                        std::string(found->hint));
+                        found->hint);
         }
         if (found->value) out += *found->value;
         i = close + 1;
@@ -69,7 +69,9 @@ std::string substitute(const std::string& text, const std::vector<Placeholder>& 
 }
 
 std::vector<Placeholder> tag_placeholders(const TagValues* values) {
-    constexpr std::string_view git_hint = " (is the project a git checkout with a commit?)";
+    std::string git_hint = " (is the project a git checkout with a commit?";
+    if (values && !values->git_problem.empty()) git_hint += " " + values->git_problem;
+    git_hint += ")";
     return {{"git_short", values ? &values->git_short : nullptr, git_hint},
             {"git_sha", values ? &values->git_sha : nullptr, git_hint},
             {"date", values ? &values->date : nullptr, ""},

@@ -17,6 +17,7 @@ struct TagValues {
     std::string git_sha;    // `git rev-parse HEAD`; empty outside a git checkout
     std::string date;       // UTC "YYYYMMDD" (see utc_date)
     std::string env;        // the profile: "dev", "prod"
+    std::string git_problem;  // why git gave no value (its own message), for the error
 };
 
 // {git_short} {git_sha} {date} {env}. A placeholder whose value is empty, or a result that is

@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 
 #include "assemble/build_pipeline.hpp"
@@ -14,6 +13,7 @@
 #include "cli/progress.hpp"
 #include "cli/registry_flags.hpp"
 #include "oci/error.hpp"
+#include "oci/file.hpp"
 
 namespace cairn::cli {
 
@@ -95,10 +95,7 @@ void write_metrics(const std::string& file, const assemble::BuildResult& result)
     rapidjson::StringBuffer buffer;
     rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
     write_result(writer, result);
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out << buffer.GetString() << '\n';
-    out.close();
-    if (!out) throw Error("cannot write the metrics file " + file);
+    oci::write_file_atomically(file, std::string(buffer.GetString()) + "\n");
 }
 
 int run_build(BuildArgs args) {

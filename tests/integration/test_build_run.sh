@@ -30,11 +30,16 @@ mkdir -p "$PROJECT"
     --exclude=./cairn-out -cf - .) | tar -xf - -C "$PROJECT"
 sed -i "s|^base = .*|base = \"oci:$WORK/base:glibc\"|" "$PROJECT/cairn.toml"
 # Outside a git checkout the dev profile's tag has no {git_short}: cairn says so before building.
-expect_error 1 'git_short.*git checkout' build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:run"
+expect_error 1 'git_short.*git checkout.*not a git repository' build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:run"
 assert_not_contains "$(cat "$ERR")" "Compiling" "the tag is checked before anything is built"
 git -C "$PROJECT" init -q
 git -C "$PROJECT" add -A
 git -C "$PROJECT" -c user.name=test -c user.email=test@example.invalid commit -qm sample
+# A directory the config names but the project lacks is said with the file, before any tool runs.
+sed 's|^dir = "ui"|dir = "no-such-ui"|' "$PROJECT/cairn.toml" >"$PROJECT/bad-npm.toml"
+expect_error 1 'bad-npm.toml: npm.dir ".*no-such-ui" is not a directory' \
+    build dev --local-only -C "$PROJECT" --config "$PROJECT/bad-npm.toml" --output "oci:$WORK/out:bad"
+rm "$PROJECT/bad-npm.toml"
 cairn_ok build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:run"
 
 umoci unpack --image "$WORK/out:run" "$WORK/bundle" >/dev/null || fail "umoci unpack refused the image"

@@ -81,7 +81,9 @@ skopeo inspect --tls-verify=false "docker://$registry/hello:v2" | jq -c '{Digest
 step "7. Reproducible: the same inputs elsewhere give the same digest"
 cp -a "$top/testdata/hello-app" "$work/elsewhere"
 touch -d '2001-02-03' "$work/elsewhere/app/hello.sh"
-again=$("$cairn" append "oci:$work/base:busybox" --layer "$work/elsewhere/app:/app" \
+# An empty cache, as on another machine: the layer is made anew, not found.
+again=$(CAIRN_CACHE="$work/elsewhere-cache" "$cairn" append "oci:$work/base:busybox" \
+    --layer "$work/elsewhere/app:/app" \
     --to "oci:$work/again:v1" --entrypoint '["/bin/sh","/app/hello.sh"]' --workdir /app \
     --user 0:0 --port 8080/tcp --label org.opencontainers.image.title=hello-app)
 [[ $again == "$first" ]] && echo "same digest: $again"

@@ -132,26 +132,6 @@ BOOST_AUTO_TEST_CASE(a_hostile_base_writes_nothing_outside_its_parts) {
     BOOST_TEST(!fs::is_symlink(to / "deps/link"));
 }
 
-BOOST_AUTO_TEST_CASE(a_failed_restore_leaves_no_part_behind) {
-    ScratchDir cache;
-    ScratchDir from;
-    write_file(from / "deps/x.rlib", std::string(100000, 'x'));
-    assemble::BaseCache base(cache.path(), "app", "cargo-0123456789ab");
-    auto layer = base.store({{"cargo/deps", from / "deps"}}, 1);
-    // The layer blob, cut short: the restore fails part-way.
-    auto blob = cache / "bases/blobs/sha256" / std::string(layer.digest.hex());
-    fs::permissions(blob, fs::perms::owner_write, fs::perm_options::add);
-    fs::resize_file(blob, static_cast<std::uintmax_t>(layer.size / 2));
-    ScratchDir to;
-    write_file(to / "deps/partial", "from an earlier, interrupted restore");
-    BOOST_CHECK_EXCEPTION(base.restore({{"cargo/deps", to / "deps"}}), cairn::Error,
-                          [](const cairn::Error& e) {
-                              return std::string(e.what()).find("--rebuild-base") !=
-                                     std::string::npos;
-                          });
-    BOOST_TEST(!fs::exists(to / "deps"));
-}
-
 BOOST_AUTO_TEST_CASE(the_workspace_output_stays_out_of_the_base) {
     ScratchDir from;
     write_file(from / "deps/libfnv-1a2b3c.rlib", "third party");
@@ -172,21 +152,6 @@ BOOST_AUTO_TEST_CASE(the_workspace_output_stays_out_of_the_base) {
     BOOST_TEST(fs::exists(to / "fingerprint/fnv-1a2b3c/lib-fnv"));
     BOOST_TEST(!fs::exists(to / "deps/sample_server-4d5e6f"));
     BOOST_TEST(!fs::exists(to / "fingerprint/sample-4d5e6f"));
-}
-
-BOOST_AUTO_TEST_CASE(the_base_cache_stores_and_restores_by_tag) {
-    ScratchDir cache;
-    ScratchDir from;
-    write_file(from / "deps/x.rlib", "x");
-    assemble::BaseCache base(cache.path(), "app", "cargo-0123456789ab");
-    BOOST_TEST(base.tag() == "app-base-cargo-0123456789ab");
-    BOOST_TEST(!base.has());
-    base.store({{"cargo/deps", from / "deps"}}, 1);
-    BOOST_TEST(base.has());
-    BOOST_TEST(!assemble::BaseCache(cache.path(), "app", "cargo-ffffffffffff").has());
-    ScratchDir to;
-    BOOST_TEST(base.restore({{"cargo/deps", to / "deps"}}) == 1u);
-    BOOST_TEST(read_text(to / "deps/x.rlib") == "x");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

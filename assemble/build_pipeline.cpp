@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "assemble/base_key.hpp"
+#include "assemble/base_cache.hpp"
 #include "assemble/base_layer.hpp"
 #include "assemble/build_config.hpp"
 #include "assemble/cache.hpp"

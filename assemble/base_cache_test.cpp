@@ -1,7 +1,6 @@
 #include "assemble/base_cache.hpp"
 
 #include <boost/test/unit_test.hpp>
-#include <fstream>
 
 #include "oci/error.hpp"
 #include "tree_test_support.hpp"
@@ -9,16 +8,8 @@
 namespace assemble = cairn::assemble;
 namespace fs = std::filesystem;
 using cairn::assemble::testing::ScratchDir;
+using cairn::assemble::testing::read_file;
 using cairn::assemble::testing::write_file;
-
-namespace {
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(base_cache)
 
@@ -34,7 +25,7 @@ BOOST_AUTO_TEST_CASE(the_base_cache_stores_and_restores_by_tag) {
     BOOST_TEST(!assemble::BaseCache(cache.path(), "app", "cargo-ffffffffffff").has());
     ScratchDir to;
     BOOST_TEST(base.restore({{"cargo/deps", to / "deps"}}) == 1u);
-    BOOST_TEST(read_text(to / "deps/x.rlib") == "x");
+    BOOST_TEST(read_file(to / "deps/x.rlib") == "x");
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_restore_leaves_no_part_behind) {

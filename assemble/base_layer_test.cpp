@@ -14,14 +14,10 @@ namespace assemble = cairn::assemble;
 namespace fs = std::filesystem;
 using cairn::assemble::testing::MemorySink;
 using cairn::assemble::testing::ScratchDir;
+using cairn::assemble::testing::read_file;
 using cairn::assemble::testing::write_file;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // A member of a hand-made tar: what a hostile registry could serve as a base.
 struct Member {
@@ -80,8 +76,8 @@ BOOST_AUTO_TEST_CASE(restore_puts_parts_back_with_their_mtimes) {
     cairn::MemorySource source(blob.bytes);
     auto restored = assemble::restore_base_layer(source, targets);
     BOOST_TEST(restored == 10u + 20u);
-    BOOST_TEST(read_text(to / "t/release/deps/libfnv.rlib") == "rlib bytes");
-    BOOST_TEST(read_text(to / "ui/node_modules/pkg/index.js") == "module.exports = 1;\n");
+    BOOST_TEST(read_file(to / "t/release/deps/libfnv.rlib") == "rlib bytes");
+    BOOST_TEST(read_file(to / "ui/node_modules/pkg/index.js") == "module.exports = 1;\n");
     auto kept = std::chrono::duration_cast<std::chrono::seconds>(
         fs::last_write_time(to / "t/release/deps/libfnv.rlib") - old_time);
     BOOST_TEST(std::abs(kept.count()) <= 1);
@@ -148,7 +144,7 @@ BOOST_AUTO_TEST_CASE(the_workspace_output_stays_out_of_the_base) {
     cairn::MemorySource source(blob.bytes);
     assemble::restore_base_layer(
         source, {{"cargo/deps", to / "deps"}, {"cargo/.fingerprint", to / "fingerprint"}});
-    BOOST_TEST(read_text(to / "deps/libfnv-1a2b3c.rlib") == "third party");
+    BOOST_TEST(read_file(to / "deps/libfnv-1a2b3c.rlib") == "third party");
     BOOST_TEST(fs::exists(to / "fingerprint/fnv-1a2b3c/lib-fnv"));
     BOOST_TEST(!fs::exists(to / "deps/sample_server-4d5e6f"));
     BOOST_TEST(!fs::exists(to / "fingerprint/sample-4d5e6f"));

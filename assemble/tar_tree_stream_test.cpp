@@ -56,11 +56,6 @@ std::string tar_of(const fs::path& root, std::int64_t mtime = 0) {
     return sink.bytes;
 }
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // Runs a shell command; returns its output (stdout and stderr) and sets its exit status.
 std::string run_command(const std::string& command, int& status) {
     std::string output;

@@ -55,6 +55,11 @@ inline void write_file(const fs::path& path, const std::string& content, unsigne
     fs::permissions(path, fs::perms(mode));
 }
 
+inline std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 inline void make_dir(const fs::path& path, unsigned mode = 0755) {
     fs::create_directories(path);
     fs::permissions(path, fs::perms(mode));

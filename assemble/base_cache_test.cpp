@@ -7,8 +7,8 @@
 
 namespace assemble = cairn::assemble;
 namespace fs = std::filesystem;
-using cairn::assemble::testing::ScratchDir;
 using cairn::assemble::testing::read_file;
+using cairn::assemble::testing::ScratchDir;
 using cairn::assemble::testing::write_file;
 
 BOOST_AUTO_TEST_SUITE(base_cache)
@@ -40,11 +40,10 @@ BOOST_AUTO_TEST_CASE(a_failed_restore_leaves_no_part_behind) {
     fs::resize_file(blob, static_cast<std::uintmax_t>(layer.size / 2));
     ScratchDir to;
     write_file(to / "deps/partial", "from an earlier, interrupted restore");
-    BOOST_CHECK_EXCEPTION(base.restore({{"cargo/deps", to / "deps"}}), cairn::Error,
-                          [](const cairn::Error& e) {
-                              return std::string(e.what()).find("--rebuild-base") !=
-                                     std::string::npos;
-                          });
+    BOOST_CHECK_EXCEPTION(
+        base.restore({{"cargo/deps", to / "deps"}}), cairn::Error, [](const cairn::Error& e) {
+            return std::string(e.what()).find("--rebuild-base") != std::string::npos;
+        });
     BOOST_TEST(!fs::exists(to / "deps"));
 }
 

@@ -13,8 +13,8 @@
 namespace assemble = cairn::assemble;
 namespace fs = std::filesystem;
 using cairn::assemble::testing::MemorySink;
-using cairn::assemble::testing::ScratchDir;
 using cairn::assemble::testing::read_file;
+using cairn::assemble::testing::ScratchDir;
 using cairn::assemble::testing::write_file;
 
 namespace {
@@ -39,8 +39,10 @@ std::string tar_of(const std::vector<Member>& members) {
         archive_entry_set_pathname(entry, member.name.c_str());
         archive_entry_set_filetype(entry, member.type);
         archive_entry_set_perm(entry, 0644);
-        if (member.hardlink) archive_entry_set_hardlink(entry, member.link.c_str());
-        else if (member.type == AE_IFLNK) archive_entry_set_symlink(entry, member.link.c_str());
+        if (member.hardlink)
+            archive_entry_set_hardlink(entry, member.link.c_str());
+        else if (member.type == AE_IFLNK)
+            archive_entry_set_symlink(entry, member.link.c_str());
         archive_entry_set_size(entry, static_cast<la_int64_t>(member.content.size()));
         archive_write_header(a, entry);
         archive_write_data(a, member.content.data(), member.content.size());

@@ -8,8 +8,8 @@
 #include <memory>
 #include <optional>
 
-#include "assemble/base_key.hpp"
 #include "assemble/base_cache.hpp"
+#include "assemble/base_key.hpp"
 #include "assemble/base_layer.hpp"
 #include "assemble/build_config.hpp"
 #include "assemble/cache.hpp"
@@ -131,8 +131,9 @@ bool find_in_registry(Build& build, const BaseCache& cache, bool fetch) {
     }
 }
 
-// Two cairn builds of one project would restore, build and pack the same directories at once: each takes the build directories first, in path order so that
-// two builds of overlapping projects cannot deadlock.
+// Two cairn builds of one project would restore, build and pack the same directories at once: each
+// takes the build directories first, in path order so that two builds of overlapping projects
+// cannot deadlock.
 std::vector<oci::DirectoryLock> lock_build_directories(const Build& build) {
     std::vector<fs::path> directories;
     if (build.config.cargo) {

@@ -58,7 +58,7 @@ struct BuildResult {
 
 // What a build tells its user as it goes.
 class BuildObserver {
-public:
+  public:
     virtual ~BuildObserver() = default;
     // A status line, or a line of a tool's output ("cargo| …", "npm| …", "deploy| …"). Called
     // from more than one thread, never from two at once.

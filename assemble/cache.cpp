@@ -20,11 +20,14 @@ namespace {
 
 constexpr auto kTemporaryFileAge = std::chrono::hours(24);
 
-bool is_temporary(const fs::path& path) { return path.filename().string().starts_with(".tmp-"); }
+bool is_temporary(const fs::path& path) {
+    return path.filename().string().starts_with(".tmp-");
+}
 
 // The blobs a base's manifest names, with the manifest itself; only the manifest when it is
 // missing or damaged (a cache someone pruned by hand must still list and collect).
-std::vector<oci::Descriptor> blobs_of(const oci::ImageLayout& layout, const oci::Descriptor& entry) {
+std::vector<oci::Descriptor> blobs_of(const oci::ImageLayout& layout,
+                                      const oci::Descriptor& entry) {
     auto what = "base " + entry.ref_name() + " in " + layout.directory().string();
     try {
         auto manifest = oci::Manifest::parse(
@@ -74,8 +77,9 @@ CacheContents list_cache(const fs::path& cache_dir) {
     if (fs::exists(bases / "index.json", ec)) {
         auto layout = oci::ImageLayout::open(bases);
         for (const auto& entry : layout.index().manifests) {
-            CachedBase base{.tag = entry.ref_name(),
-                            .last_used = fs::last_write_time(layout.blobs().path_of(entry.digest), ec)};
+            CachedBase base{
+                .tag = entry.ref_name(),
+                .last_used = fs::last_write_time(layout.blobs().path_of(entry.digest), ec)};
             for (const auto& blob : blobs_of(layout, entry))
                 base.size += static_cast<std::uint64_t>(blob.size);
             contents.bases.push_back(std::move(base));
@@ -120,27 +124,31 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
         out.bases_removed = dropped.size();
         std::set<std::string> unused;  // what the dropped bases named, fresh or not
         for (const auto& entry : dropped) {
-            for (const auto& blob : blobs_of(layout, entry)) unused.insert(std::string(blob.digest.hex()));
+            for (const auto& blob : blobs_of(layout, entry))
+                unused.insert(std::string(blob.digest.hex()));
         }
         std::set<std::string> named;
         for (const auto& entry : layout.index().manifests) {
-            for (const auto& blob : blobs_of(layout, entry)) named.insert(std::string(blob.digest.hex()));
+            for (const auto& blob : blobs_of(layout, entry))
+                named.insert(std::string(blob.digest.hex()));
         }
         // A blob no base names may belong to a base being stored right now: only old ones go.
-        sweep(bases / "blobs" / "sha256",
-              [&](const fs::directory_entry& entry) {
-                  if (is_temporary(entry.path())) return abandoned(entry);
-                  auto name = entry.path().filename().string();
-                  return !named.contains(name) && (unused.contains(name) || stale(entry));
-              },
-              out);
+        sweep(
+            bases / "blobs" / "sha256",
+            [&](const fs::directory_entry& entry) {
+                if (is_temporary(entry.path())) return abandoned(entry);
+                auto name = entry.path().filename().string();
+                return !named.contains(name) && (unused.contains(name) || stale(entry));
+            },
+            out);
     }
     auto layers = cache_dir / "blobs" / "sha256";
-    sweep(layers,
-          [&](const fs::directory_entry& entry) {
-              return is_temporary(entry.path()) ? abandoned(entry) : stale(entry);
-          },
-          out);
+    sweep(
+        layers,
+        [&](const fs::directory_entry& entry) {
+            return is_temporary(entry.path()) ? abandoned(entry) : stale(entry);
+        },
+        out);
     // The records of the layer cache (diffs/<recipe>/<diff_id>) go with the blobs they name.
     auto records = cache_dir / kLayerRecordsDirectory;
     if (fs::is_directory(records, ec)) {

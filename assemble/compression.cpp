@@ -13,24 +13,24 @@ namespace cairn::assemble {
 namespace {
 
 class PassthroughCompressor final : public Compressor {
-public:
+  public:
     explicit PassthroughCompressor(ByteSink& out) : out_(out) {}
     void write(const std::uint8_t* data, std::size_t size) override { out_.write(data, size); }
     using ByteSink::write;
     void finish() override {}
 
-private:
+  private:
     ByteSink& out_;
 };
 
 class PassthroughSource final : public ByteSource {
-public:
+  public:
     explicit PassthroughSource(ByteSource& in) : in_(in) {}
     std::size_t read(std::uint8_t* data, std::size_t capacity) override {
         return in_.read(data, capacity);
     }
 
-private:
+  private:
     ByteSource& in_;
 };
 

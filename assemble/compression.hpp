@@ -1,4 +1,5 @@
-// Layer compression: gzip and zstd on all cores, with output that does not depend on the core count.
+// Layer compression: gzip and zstd on all cores, with output that does not depend on the core
+// count.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +29,7 @@ Compression detect_compression(const std::uint8_t* head, std::size_t size);
 // An error from `out` or from compressing reaches the caller of write()/finish(); the
 // compressor may then only be destroyed, which never blocks for long or throws.
 class Compressor : public ByteSink {
-public:
+  public:
     virtual void finish() = 0;
 };
 

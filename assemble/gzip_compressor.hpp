@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <string>
 #include <mutex>
 #include <stop_token>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -24,7 +24,7 @@ namespace cairn::assemble {
 // Errors from a worker or from `out` reach the caller of write()/finish(); after one, the
 // compressor refuses further use. Destruction stops and joins the workers at any point.
 class GzipCompressor final : public Compressor {
-public:
+  public:
     static constexpr std::size_t default_block_size = 128 * 1024;
     // What decides the bytes it writes (zlib's version, level, block size), as text: two
     // runs with the same recipe write the same bytes for the same input.
@@ -39,7 +39,7 @@ public:
     using ByteSink::write;
     void finish() override;
 
-private:
+  private:
     struct Block;
 
     void submit(bool last);

@@ -111,8 +111,8 @@ bool WorkspaceNames::owns(std::string_view entry) const {
 }
 
 WorkspaceNames workspace_names(const CargoSection& cargo) {
-    std::vector<std::string> argv{"cargo",           "metadata", "--no-deps",
-                                  "--format-version", "1",        "--offline"};
+    std::vector<std::string> argv{"cargo", "metadata", "--no-deps", "--format-version",
+                                  "1",     "--offline"};
     auto output = capture_output(argv, cargo.dir);
     // stdout and stderr come merged: the document is the one line that is a JSON object.
     std::string_view document;

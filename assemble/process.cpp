@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -134,8 +133,7 @@ class RunningGroup {
     std::atomic<pid_t>* slot_ = nullptr;
 };
 
-[[noreturn]] void exec_child(const ExecPlan& plan, const sigset_t& mask, int out_fd,
-                             int error_fd) {
+[[noreturn]] void exec_child(const ExecPlan& plan, const sigset_t& mask, int out_fd, int error_fd) {
     ::setpgid(0, 0);
     for (int signal_number : kForwardedSignals) ::signal(signal_number, SIG_DFL);
     ::pthread_sigmask(SIG_SETMASK, &mask, nullptr);
@@ -217,7 +215,9 @@ void read_until_exit(pid_t pid, int fd, LineReader& reader) {
 
 }  // namespace
 
-void stop_running_processes() { stop_groups(); }
+void stop_running_processes() {
+    stop_groups();
+}
 
 std::string command_text(const std::vector<std::string>& argv) {
     std::string text;

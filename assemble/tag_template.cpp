@@ -59,8 +59,7 @@ std::string substitute(const std::string& text, const std::vector<Placeholder>& 
                         known_names(placeholders) + ", and {{ or }} for a literal brace");
         }
         if (found->value && found->value->empty() && empty_is_error) {
-            throw Error("{" + std::string(name) + "} in " + what + " has no value" +
-                        found->hint);
+            throw Error("{" + std::string(name) + "} in " + what + " has no value" + found->hint);
         }
         if (found->value) out += *found->value;
         i = close + 1;

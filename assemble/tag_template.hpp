@@ -13,10 +13,10 @@ namespace cairn::assemble {
 // '{' with no '}', is a cairn::Error naming it and the template.
 
 struct TagValues {
-    std::string git_short;  // `git rev-parse --short HEAD`; empty outside a git checkout
-    std::string git_sha;    // `git rev-parse HEAD`; empty outside a git checkout
-    std::string date;       // UTC "YYYYMMDD" (see utc_date)
-    std::string env;        // the profile: "dev", "prod"
+    std::string git_short;    // `git rev-parse --short HEAD`; empty outside a git checkout
+    std::string git_sha;      // `git rev-parse HEAD`; empty outside a git checkout
+    std::string date;         // UTC "YYYYMMDD" (see utc_date)
+    std::string env;          // the profile: "dev", "prod"
     std::string git_problem;  // why git gave no value (its own message), for the error
 };
 

@@ -83,7 +83,7 @@ std::map<std::string, std::string> snapshot(const fs::path& root) {
 
 // Calls `action` once, when more than `trigger` bytes have arrived.
 class TriggerSink : public MemorySink {
-public:
+  public:
     TriggerSink(std::size_t trigger, std::function<void()> action)
         : trigger_(trigger), action_(std::move(action)) {}
     void write(const std::uint8_t* data, std::size_t size) override {
@@ -94,7 +94,7 @@ public:
     using MemorySink::write;
     std::size_t largest_write = 0;
 
-private:
+  private:
     std::size_t trigger_;
     std::function<void()> action_;
 };

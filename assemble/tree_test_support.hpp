@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 
 // A fresh directory, removed with everything in it at the end of the test.
 class ScratchDir {
-public:
+  public:
     ScratchDir() {
         std::string pattern = (fs::temp_directory_path() / "cairn-tar-XXXXXX").string();
         if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -45,7 +45,7 @@ public:
     const fs::path& path() const { return path_; }
     fs::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -66,7 +66,7 @@ inline void make_dir(const fs::path& path, unsigned mode = 0755) {
 }
 
 class MemorySink : public ByteSink {
-public:
+  public:
     void write(const std::uint8_t* data, std::size_t size) override {
         bytes.append(reinterpret_cast<const char*>(data), size);
     }
@@ -97,7 +97,7 @@ struct ReadEntry {
 
 // The reader converts UTF-8 names to the thread's locale; a UTF-8 one keeps them intact.
 class Utf8Reading {
-public:
+  public:
     Utf8Reading() : locale_(::newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{})) {
         if (locale_ == locale_t{}) throw std::runtime_error("no C.UTF-8 locale");
         previous_ = ::uselocale(locale_);
@@ -109,7 +109,7 @@ public:
     Utf8Reading(const Utf8Reading&) = delete;
     Utf8Reading& operator=(const Utf8Reading&) = delete;
 
-private:
+  private:
     locale_t locale_;
     locale_t previous_{};
 };

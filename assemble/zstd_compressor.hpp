@@ -16,7 +16,7 @@ namespace cairn::assemble {
 // every worker count >= 1 but differs from the single-threaded mode (0 workers), which is
 // therefore never used.
 class ZstdCompressor final : public Compressor {
-public:
+  public:
     static constexpr int level = 3;
     // What decides the bytes it writes (libzstd's version, level), as text.
     static std::string recipe();
@@ -30,7 +30,7 @@ public:
     using ByteSink::write;
     void finish() override;
 
-private:
+  private:
     struct Context;
 
     // Feeds `data` to libzstd (and ends the frame if `end`), passing all output on to out_.

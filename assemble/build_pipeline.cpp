@@ -358,6 +358,9 @@ void deploy(Build& build) {
 
 BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     Build build(options, observer);
+    auto cache_use = use_cache(build.cache_dir, [&build] {
+        build.say("waiting for `cairn cache gc` to finish with " + build.cache_dir.string());
+    });
     build.profile = &build.config.profile(options.env);
     check_directories(build.config);
     build.result.tag = image_tag(build);  // first: a template without a value fails at once

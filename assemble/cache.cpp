@@ -18,8 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr auto kTemporaryFileAge = std::chrono::hours(24);
-
 bool is_temporary(const fs::path& path) {
     return path.filename().string().starts_with(".tmp-");
 }
@@ -98,19 +96,23 @@ CacheContents list_cache(const fs::path& cache_dir) {
     return contents;
 }
 
-CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds keep) {
+oci::DirectoryLock use_cache(const fs::path& cache_dir, const std::function<void()>& on_wait) {
+    fs::create_directories(cache_dir);
+    return oci::DirectoryLock(cache_dir, on_wait, oci::DirectoryLock::Mode::shared);
+}
+
+CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds keep,
+                              const std::function<void()>& on_wait) {
     CacheCollection out;
-    auto now = fs::file_time_type::clock::now();
-    auto cutoff = now - keep;
+    std::error_code exists_error;
+    if (!fs::is_directory(cache_dir, exists_error)) return out;
+    // No build runs beside this: a temporary file now is one a killed run left.
+    oci::DirectoryLock alone(cache_dir, on_wait);
+    auto cutoff = fs::file_time_type::clock::now() - keep;
     auto stale = [cutoff](const fs::directory_entry& entry) {
         std::error_code ec;
         auto time = entry.last_write_time(ec);
         return !ec && time <= cutoff;
-    };
-    auto abandoned = [now](const fs::directory_entry& entry) {
-        std::error_code ec;
-        auto time = entry.last_write_time(ec);
-        return !ec && time <= now - kTemporaryFileAge;
     };
 
     std::error_code ec;
@@ -122,32 +124,23 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
             return ec || time <= cutoff;
         });
         out.bases_removed = dropped.size();
-        std::set<std::string> unused;  // what the dropped bases named, fresh or not
-        for (const auto& entry : dropped) {
-            for (const auto& blob : blobs_of(layout, entry))
-                unused.insert(std::string(blob.digest.hex()));
-        }
         std::set<std::string> named;
         for (const auto& entry : layout.index().manifests) {
             for (const auto& blob : blobs_of(layout, entry))
                 named.insert(std::string(blob.digest.hex()));
         }
-        // A blob no base names may belong to a base being stored right now: only old ones go.
+        // With the cache held alone, a blob no base names is garbage (a killed store's).
         sweep(
             bases / "blobs" / "sha256",
             [&](const fs::directory_entry& entry) {
-                if (is_temporary(entry.path())) return abandoned(entry);
-                auto name = entry.path().filename().string();
-                return !named.contains(name) && (unused.contains(name) || stale(entry));
+                return !named.contains(entry.path().filename().string());
             },
             out);
     }
     auto layers = cache_dir / "blobs" / "sha256";
     sweep(
         layers,
-        [&](const fs::directory_entry& entry) {
-            return is_temporary(entry.path()) ? abandoned(entry) : stale(entry);
-        },
+        [&](const fs::directory_entry& entry) { return is_temporary(entry.path()) || stale(entry); },
         out);
     // The records of the layer cache (diffs/<recipe>/<diff_id>) go with the blobs they name.
     auto records = cache_dir / kLayerRecordsDirectory;
@@ -155,14 +148,11 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
         for (const auto& recipe : fs::directory_iterator(records)) {
             if (!recipe.is_directory(ec)) continue;
             for (const auto& record : fs::directory_iterator(recipe.path())) {
-                bool gone = false;
-                if (is_temporary(record.path())) {
-                    gone = abandoned(record);
-                } else {
-                    auto blob = read_layer_record(record.path());
-                    gone = !blob || !fs::exists(layers / std::string(blob->digest.hex()), ec);
+                auto blob = read_layer_record(record.path());
+                if (is_temporary(record.path()) || !blob ||
+                    !fs::exists(layers / std::string(blob->digest.hex()), ec)) {
+                    fs::remove(record.path(), ec);
                 }
-                if (gone) fs::remove(record.path(), ec);
             }
             fs::remove(recipe.path(), ec);  // only when empty
         }

@@ -2,18 +2,28 @@
 //
 // It holds the layers `build` and `append` make (`blobs/sha256/…`) and the bases of builds, an
 // OCI layout under `bases/`. A blob's mtime says when it was last written or used: a build
-// that makes a layer again, or restores a base, touches it.
+// that makes a layer again, or restores a base, touches it. Who writes to the cache holds a
+// shared lock on it (use_cache) for as long as it works; gc holds it exclusively, so it never
+// sweeps what a running build is making or about to push.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <functional>
 #include <vector>
+
+#include "oci/file.hpp"
 
 namespace cairn::assemble {
 
 std::filesystem::path cache_directory();
+
+// A shared lock on the cache (made if missing) for a build or an append: several at once,
+// never beside gc. `on_wait` is called once if gc holds it.
+oci::DirectoryLock use_cache(const std::filesystem::path& cache_dir,
+                             const std::function<void()>& on_wait = {});
 
 // The layout of the bases, inside the cache directory.
 inline constexpr const char* kBasesDirectory = "bases";
@@ -38,10 +48,11 @@ struct CacheCollection {
     std::uint64_t bytes_freed = 0;
 };
 
-// Removes what was not used within `keep`: bases (and the blobs only they named), layers, and
-// temporary files that killed runs left (those after a day whatever `keep` says, as a live
-// run may still be writing one). With `keep` zero it empties the cache: not to be run beside
-// a build.
-CacheCollection collect_cache(const std::filesystem::path& cache_dir, std::chrono::seconds keep);
+// Removes what was not used within `keep`: bases (and the blobs only they named), layers and
+// their records, and the temporary files killed runs left. It first takes the cache
+// exclusively, waiting for running builds (`on_wait` is called once if it must). With `keep`
+// zero it empties the cache.
+CacheCollection collect_cache(const std::filesystem::path& cache_dir, std::chrono::seconds keep,
+                              const std::function<void()>& on_wait = {});
 
 }  // namespace cairn::assemble

@@ -63,7 +63,11 @@ int run_append(const AppendArgs& args) {
         base = oci::load_image(*base_source, platform);
     }
 
-    oci::BlobStore store(assemble::cache_directory());
+    auto cache_dir = assemble::cache_directory();
+    auto cache_use = assemble::use_cache(cache_dir, [&cache_dir] {
+        status("waiting for `cairn cache gc` to finish with " + cache_dir.string());
+    });
+    oci::BlobStore store(cache_dir);
     assemble::ShipStats stats;
     std::unique_ptr<oci::ImageTarget> target;
     std::string digest;

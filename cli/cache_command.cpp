@@ -39,7 +39,10 @@ int list() {
 
 int collect(int keep_days) {
     auto directory = assemble::cache_directory();
-    auto result = assemble::collect_cache(directory, std::chrono::hours(24) * keep_days);
+    auto result =
+        assemble::collect_cache(directory, std::chrono::hours(24) * keep_days, [&directory] {
+            status("waiting for running cairn builds to finish with " + directory.string());
+        });
     status("removed " + std::to_string(result.bases_removed) + " base(s) and " +
            std::to_string(result.blobs_removed) + " blob(s) unused for " +
            std::to_string(keep_days) + " day(s) from " + directory.string() + ": " +

@@ -43,14 +43,15 @@ void UniqueFd::reset(int fd) {
 }
 
 DirectoryLock::DirectoryLock(const std::filesystem::path& directory,
-                             const std::function<void()>& on_wait)
+                             const std::function<void()>& on_wait, Mode mode)
     : fd_(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
     if (!fd_) throw Error(system_error_text("cannot open " + directory.string(), errno));
-    if (::flock(fd_.get(), LOCK_EX | LOCK_NB) == 0) return;
+    int operation = mode == Mode::shared ? LOCK_SH : LOCK_EX;
+    if (::flock(fd_.get(), operation | LOCK_NB) == 0) return;
     if (errno != EWOULDBLOCK && errno != EINTR)
         throw Error(system_error_text("cannot lock " + directory.string(), errno));
     if (on_wait) on_wait();
-    while (::flock(fd_.get(), LOCK_EX) != 0) {
+    while (::flock(fd_.get(), operation) != 0) {
         if (errno != EINTR) throw Error(system_error_text("cannot lock " + directory.string(), errno));
     }
 }

@@ -38,13 +38,16 @@ private:
     int fd_ = -1;
 };
 
-// An exclusive flock(2) on a directory itself, held until destroyed: no lock file is left
-// behind, and flock(1) on the same directory takes part. When another process holds it,
-// `on_wait` (may be empty) is called once before blocking, so the user knows why nothing moves.
+// A flock(2) on a directory itself, held until destroyed: no lock file is left behind, and
+// flock(1) on the same directory takes part. Exclusive, or shared with other shared holders.
+// When another process holds it, `on_wait` (may be empty) is called once before blocking, so
+// the user knows why nothing moves.
 class DirectoryLock {
 public:
+    enum class Mode { exclusive, shared };
     explicit DirectoryLock(const std::filesystem::path& directory,
-                           const std::function<void()>& on_wait = {});
+                           const std::function<void()>& on_wait = {},
+                           Mode mode = Mode::exclusive);
 
 private:
     UniqueFd fd_;

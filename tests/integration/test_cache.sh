@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `cairn cache path | ls | gc`: the cache holds the bases and layers builds make; gc removes
-# what was not used within --keep-days and keeps what a build just used.
+# what was not used within --keep-days and keeps what a build just used; it waits for running
+# builds, so even --keep-days 0 is safe beside one.
 source "$(dirname "$0")/lib.sh"
 SAMPLE=${CAIRN_SOURCE_DIR:-$(dirname "$0")/../..}/testdata/sample
 [[ -f $SAMPLE/ui/package.json ]] || skip "testdata/sample is missing"
@@ -70,6 +71,37 @@ assert_eq 0 "$(jq '.manifests | length' "$CAIRN_CACHE/bases/index.json")" "the b
 rm -rf "$PROJECT/ui/node_modules"
 build
 assert_eq true "$(jq -r .base_built "$OUT")" "the next build makes the base again"
+
+# A running build holds the cache shared (flock(1) -s on the directory stands in for one): gc
+# says it waits and removes nothing until the build lets go. This shell holds the lock on fd 5
+# itself, so nothing outlives the test; a fifo carries gc's stderr, so the test waits on its
+# words, not on time. Then the temporary file of a killed run goes, however fresh.
+touch "$CAIRN_CACHE/blobs/sha256/.tmp-killed-run"
+exec 5<"$CAIRN_CACHE"
+flock -s 5
+mkfifo "$WORK/gc-err"
+timeout -k 5 "$CAIRN_TIMEOUT" "$CAIRN" cache gc --keep-days 0 2>"$WORK/gc-err" 5<&- &
+collector=$!
+on_exit "kill $collector"
+exec 3<"$WORK/gc-err"
+waited=false
+while IFS= read -r line <&3; do
+    if [[ $line == *"waiting for running cairn builds to finish with $CAIRN_CACHE"* ]]; then
+        waited=true
+        break
+    fi
+done
+assert_eq true "$waited" "gc says it waits for the running build"
+assert_exists "$CAIRN_CACHE/blobs/sha256/.tmp-killed-run" "gc removed a file while a build held the cache"
+assert_ne 0 "$(find "$CAIRN_CACHE/blobs/sha256" -type f ! -name '.tmp-*' | wc -l)" "the build's layers are there while it runs"
+exec 5<&-  # the build ends
+cat <&3 >"$WORK/gc-rest.log"
+status=0
+wait "$collector" || status=$?
+exec 3<&-
+assert_eq 0 "$status" "gc finishes once the build is done"
+assert_contains "$(cat "$WORK/gc-rest.log")" "removed 1 base(s)" "gc ran after the build"
+assert_eq 0 "$(find "$CAIRN_CACHE/blobs/sha256" -type f | wc -l)" "--keep-days 0 empties the layers, the killed run's file too"
 
 expect_error 2 'keep-days' cache gc --keep-days -1
 expect_error 2 '' cache

@@ -8,15 +8,14 @@
 #include <memory>
 #include <optional>
 
+#include "assemble/app_layers.hpp"
 #include "assemble/base_cache.hpp"
 #include "assemble/base_key.hpp"
 #include "assemble/base_layer.hpp"
 #include "assemble/build_config.hpp"
 #include "assemble/cache.hpp"
 #include "assemble/cached_source.hpp"
-#include "assemble/ignore_rules.hpp"
 #include "assemble/layer.hpp"
-#include "assemble/layer_cache.hpp"
 #include "assemble/native_build.hpp"
 #include "assemble/process.hpp"
 #include "assemble/ship.hpp"
@@ -230,65 +229,6 @@ void push_base(Build& build, const BaseCache& cache) {
     build.result.times.base += seconds_since(start);
 }
 
-NewLayer app_layer(Build& build, oci::BlobStore& store, const std::string& kind, LayerSource source,
-                   bool project_files) {
-    LayerOptions options{.compression = Compression::gzip, .threads = build.options.jobs};
-    options.tar.mtime = source_date_epoch();
-    options.tar.warn = [&build](const std::string& message) { build.say("warning: " + message); };
-    if (project_files) {
-        // The ignore rules speak of paths from the project directory; a walk gives them
-        // relative to each input, so each input gets a filter with its own prefix.
-        auto rules = load_ignore_rules(build.config.project_dir);
-        if (!rules.empty()) {
-            auto filter = rules.filter();
-            auto project = build.config.project_dir;
-            auto prefix = source.trees.front().source.lexically_relative(project).generic_string();
-            options.tar.ignore = [filter, prefix](const std::string& relative, bool is_directory) {
-                return filter(prefix == "." ? relative : prefix + "/" + relative, is_directory);
-            };
-        }
-    }
-    auto stored = store_layer(source, options, store);
-    const auto& digests = stored.digests;
-    build.result.layers.push_back({.kind = kind,
-                                   .digest = digests.digest.str(),
-                                   .size = digests.size,
-                                   .reused = stored.reused});
-    build.say("layer " + kind + " " + source.describe() + ": " +
-              std::string(digests.digest.short_hex()) + " " + std::to_string(digests.size) +
-              " bytes" + (stored.reused ? " (content unchanged: the cached blob)" : ""));
-    return {.digests = digests, .description = source.describe()};
-}
-
-std::vector<NewLayer> app_layers(Build& build, oci::BlobStore& store) {
-    std::vector<NewLayer> layers;
-    const auto& config = build.config;
-    if (config.npm) {
-        layers.push_back(
-            app_layer(build, store, "ui", {.trees = {{config.npm->output, "/app/ui"}}}, false));
-    }
-    if (config.cargo && !config.cargo->bins.empty()) {
-        LayerSource bins;
-        auto dir = profile_directory(build.target_dir, config.cargo->profile);
-        for (const auto& bin : config.cargo->bins) bins.trees.push_back({dir / bin, "/app/" + bin});
-        layers.push_back(app_layer(build, store, "bin", bins, false));
-    }
-    // Files named one by one are wanted explicitly and share a layer; a directory is walked
-    // with the ignore rules, in a layer of its own so that its filter knows its prefix.
-    LayerSource plain;
-    for (const auto& file : config.files) {
-        std::error_code ec;
-        if (fs::is_directory(file.src, ec)) {
-            layers.push_back(
-                app_layer(build, store, "files", {.trees = {{file.src, file.dest}}}, true));
-        } else {
-            plain.trees.push_back({file.src, file.dest});
-        }
-    }
-    if (!plain.trees.empty()) layers.push_back(app_layer(build, store, "files", plain, false));
-    return layers;
-}
-
 // `git …` in the project, or empty with `problem` saying why (outside a checkout, git missing,
 // "dubious ownership" in a CI container): expand_tag says so if the template needs the value.
 std::string git_value(const Build& build, const std::vector<std::string>& argv,
@@ -389,7 +329,10 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     build.phase("layers");
     start = Clock::now();
     oci::BlobStore store(build.cache_dir);
-    auto layers = app_layers(build, store);
+    auto layers = make_app_layers(build.config, build.target_dir, store,
+                                  {.threads = build.options.jobs,
+                                   .say = [&build](const std::string& line) { build.say(line); }},
+                                  build.result.layers);
     auto image = stack(build.base, layers, config_changes(build.config.image), source_date_epoch());
     build.result.times.layers = seconds_since(start);
     locks.clear();  // the layers are made: the push reads only the cache

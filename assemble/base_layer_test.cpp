@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 
 #include <boost/test/unit_test.hpp>
+#include <memory>
 
 #include "assemble/native_build.hpp"
 #include "oci/error.hpp"
@@ -31,25 +32,24 @@ struct Member {
 std::string tar_of(const std::vector<Member>& members) {
     std::string bytes(1 << 20, '\0');
     std::size_t used = 0;
-    archive* a = archive_write_new();
-    archive_write_set_format_pax_restricted(a);
-    archive_write_open_memory(a, bytes.data(), bytes.size(), &used);
+    std::unique_ptr<archive, int (*)(archive*)> tar(archive_write_new(), archive_write_free);
+    archive_write_set_format_pax_restricted(tar.get());
+    archive_write_open_memory(tar.get(), bytes.data(), bytes.size(), &used);
     for (const auto& member : members) {
-        archive_entry* entry = archive_entry_new();
-        archive_entry_set_pathname(entry, member.name.c_str());
-        archive_entry_set_filetype(entry, member.type);
-        archive_entry_set_perm(entry, 0644);
+        std::unique_ptr<archive_entry, void (*)(archive_entry*)> entry(archive_entry_new(),
+                                                                       archive_entry_free);
+        archive_entry_set_pathname(entry.get(), member.name.c_str());
+        archive_entry_set_filetype(entry.get(), member.type);
+        archive_entry_set_perm(entry.get(), 0644);
         if (member.hardlink)
-            archive_entry_set_hardlink(entry, member.link.c_str());
+            archive_entry_set_hardlink(entry.get(), member.link.c_str());
         else if (member.type == AE_IFLNK)
-            archive_entry_set_symlink(entry, member.link.c_str());
-        archive_entry_set_size(entry, static_cast<la_int64_t>(member.content.size()));
-        archive_write_header(a, entry);
-        archive_write_data(a, member.content.data(), member.content.size());
-        archive_entry_free(entry);
+            archive_entry_set_symlink(entry.get(), member.link.c_str());
+        archive_entry_set_size(entry.get(), static_cast<la_int64_t>(member.content.size()));
+        BOOST_REQUIRE(archive_write_header(tar.get(), entry.get()) == ARCHIVE_OK);
+        archive_write_data(tar.get(), member.content.data(), member.content.size());
     }
-    archive_write_close(a);
-    archive_write_free(a);
+    BOOST_REQUIRE(archive_write_close(tar.get()) == ARCHIVE_OK);
     bytes.resize(used);
     return bytes;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `cairn build dev --local-only` on a copy of testdata/sample: the image is valid for skopeo and
-# umoci, holds the binary, the UI and the config file, and a change to the Rust source alone
-# moves only the binary layer (and the base is reused, not rebuilt).
+# umoci, holds the binary, the UI and the config file; a change to the Rust source alone moves
+# only the binary layer, and one to the UI alone only the UI layer (the base is reused).
 source "$(dirname "$0")/lib.sh"
 SAMPLE=${CAIRN_SOURCE_DIR:-$(dirname "$0")/../..}/testdata/sample
 [[ -f $SAMPLE/cairn.toml ]] || skip "testdata/sample is missing"
@@ -72,6 +72,17 @@ assert_eq "ui=true bin=false files=true" "$(reused "$WORK/r2.json")" \
     "the unchanged layers are the cached blobs, not compressed again"
 assert_image_consistent "$WORK/out" v2
 
+# A UI-only change: only the UI layer moves; the binary cargo left as it was is the cached blob.
+echo '<p>ui change</p>' >>"$PROJECT/ui/src/index.html"
+cairn_ok build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:v2ui" --json
+cp "$OUT" "$WORK/r2ui.json"
+assert_eq false "$(jq -r .base_built "$WORK/r2ui.json")" "a UI-only change reuses the base"
+assert_ne "$(layer_of "$WORK/r2.json" ui)" "$(layer_of "$WORK/r2ui.json" ui)" "UI layer changed"
+assert_eq "$(layer_of "$WORK/r2.json" bin)" "$(layer_of "$WORK/r2ui.json" bin)" "binary layer unchanged"
+assert_eq "$(layer_of "$WORK/r2.json" files)" "$(layer_of "$WORK/r2ui.json" files)" "files layer unchanged"
+assert_eq "ui=false bin=true files=true" "$(reused "$WORK/r2ui.json")" "only the UI layer is compressed"
+assert_not_contains "$(cat "$ERR")" "Compiling" "a UI-only change compiles no Rust"
+
 # A cold checkout (no target/, no node_modules) restores the base from the cache: cargo then
 # compiles only the application crate.
 rm -rf "$PROJECT/target" "$PROJECT/ui/node_modules"
@@ -79,7 +90,7 @@ cairn_ok build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:v3" --json
 assert_eq true "$(jq -r .base_restored "$OUT")" "cold build restores the base"
 assert_not_contains "$(cat "$ERR")" "Compiling fnv" "restored dependencies are not compiled again"
 assert_contains "$(cat "$ERR")" "Compiling sample" "the application crate, not in the base, is compiled"
-assert_eq "$(jq -r .digest "$WORK/r2.json")" "$(jq -r .digest "$OUT")" "same sources, same image digest"
+assert_eq "$(jq -r .digest "$WORK/r2ui.json")" "$(jq -r .digest "$OUT")" "same sources, same image digest"
 
 # Two builds of one project take turns: while another process holds the target directory
 # (flock(1) on the directory, the lock cairn takes), cairn says so and waits; it goes on once
@@ -108,4 +119,4 @@ status=0
 wait "$builder" || status=$?
 exec 3<&-
 assert_eq 0 "$status" "the waiting build finishes once the directory is free"
-assert_eq "$(jq -r .digest "$WORK/r2.json")" "$(jq -r .digest "$WORK/r4.json")" "and builds the same image"
+assert_eq "$(jq -r .digest "$WORK/r2ui.json")" "$(jq -r .digest "$WORK/r4.json")" "and builds the same image"

@@ -5,6 +5,7 @@
 #include "assemble/layer.hpp"
 #include "assemble/layer_cache.hpp"
 #include "assemble/native_build.hpp"
+#include "oci/error.hpp"
 
 namespace cairn::assemble {
 
@@ -67,8 +68,14 @@ std::vector<NewLayer> make_app_layers(const BuildConfig& config, const fs::path&
                                       std::vector<BuiltLayer>& built) {
     AppLayerMaker maker(config, store, options, built);
     std::vector<NewLayer> layers;
-    if (config.npm)
+    if (config.npm) {
+        std::error_code ec;
+        if (!fs::exists(config.npm->output, ec)) {
+            throw Error(config.file.string() + ": npm.output \"" + config.npm->output.string() +
+                        "\" is not there after `npm run " + config.npm->script + "`");
+        }
         layers.push_back(maker.make("ui", {.trees = {{config.npm->output, "/app/ui"}}}, false));
+    }
     if (config.cargo && !config.cargo->bins.empty()) {
         LayerSource bins;
         auto dir = profile_directory(target_dir, config.cargo->profile);

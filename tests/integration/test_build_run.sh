@@ -39,6 +39,10 @@ git -C "$PROJECT" -c user.name=test -c user.email=test@example.invalid commit -q
 sed 's|^dir = "ui"|dir = "no-such-ui"|' "$PROJECT/cairn.toml" >"$PROJECT/bad-npm.toml"
 expect_error 1 'bad-npm.toml: npm.dir ".*no-such-ui" is not a directory' \
     build dev --local-only -C "$PROJECT" --config "$PROJECT/bad-npm.toml" --output "oci:$WORK/out:bad"
+# An npm.output the script does not write is said as such, not as a missing layer source.
+sed 's|^output = "out"|output = "dist"|' "$PROJECT/cairn.toml" >"$PROJECT/bad-npm.toml"
+expect_error 1 'bad-npm.toml: npm.output ".*/ui/dist" is not there after `npm run build`' \
+    build dev --local-only -C "$PROJECT" --config "$PROJECT/bad-npm.toml" --output "oci:$WORK/out:bad"
 rm "$PROJECT/bad-npm.toml"
 cairn_ok build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:run"
 

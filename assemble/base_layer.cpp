@@ -127,22 +127,46 @@ void add_part(BaseTarWriter& tar, const BasePart& part) {
     }
 }
 
-// Where member `name` goes on disk, or nothing when no part holds it.
-std::optional<fs::path> destination(const std::vector<BasePart>& parts, const std::string& name) {
+// Where a member of a base goes on disk. A base is a cache, not a trusted archive: what a
+// registry serves under <name>-base may have been pushed by anyone with write access there, so
+// every member must stay inside its part. (Trusting the base's compiled code is another matter:
+// cargo loads what it restores. That trust is the registry's write access.)
+//
+// Refused: a member outside every part, one that climbs with ".." or is absolute
+// ("cargo/deps//etc/x" would join as /etc/x), a part that is not a directory, a hard link, a
+// device or FIFO, and a symbolic link that points outside its part.
+fs::path destination(const std::vector<BasePart>& parts, const std::string& name,
+                     archive_entry* entry) {
+    auto refuse = [&name](const std::string& why) {
+        return Error("the base layer holds " + name + ", " + why);
+    };
+    auto type = archive_entry_filetype(entry);
+    if (archive_entry_hardlink(entry) != nullptr) throw refuse("a hard link");
+    if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
+        throw refuse("which is not a file, a directory or a symbolic link");
     for (const auto& part : parts) {
-        if (name == part.member) return part.directory;
-        if (name.starts_with(part.member + "/")) {
-            // Relative and below the part: "cargo/deps//etc/x" would otherwise join as /etc/x.
-            fs::path rest(name.substr(part.member.size() + 1));
-            if (rest.empty()) return part.directory;  // "cargo/deps/": the directory itself
-            if (rest.has_root_path()) return std::nullopt;
-            for (const auto& component : rest) {
-                if (component == "..") return std::nullopt;
-            }
-            return part.directory / rest;
+        if (name == part.member || name == part.member + "/") {
+            if (type != AE_IFDIR) throw refuse("which must be a directory");
+            return part.directory;
         }
+        if (!name.starts_with(part.member + "/")) continue;
+        fs::path rest(name.substr(part.member.size() + 1));
+        if (rest.has_root_path()) throw refuse("an absolute path");
+        for (const auto& component : rest) {
+            if (component == "..") throw refuse("which climbs out of " + part.member);
+        }
+        if (type == AE_IFLNK) {
+            const char* target = archive_entry_symlink(entry);
+            fs::path link(target ? target : "");
+            auto resolved = (rest.parent_path() / link).lexically_normal();
+            if (link.empty() || link.has_root_path() || resolved.begin() == resolved.end() ||
+                *resolved.begin() == "..") {
+                throw refuse("a symbolic link out of " + part.member);
+            }
+        }
+        return part.directory / rest;
     }
-    return std::nullopt;
+    throw refuse("outside what a base may restore");
 }
 
 // libarchive's error text, which may be missing.
@@ -173,14 +197,6 @@ la_ssize_t read_source(archive*, void* self, const void** buffer) {
         state->error = std::current_exception();
         return -1;
     }
-}
-
-// A base holds what BaseTarWriter writes: files, directories and symbolic links, nothing else
-// (a hard link or a device in a base pulled from a registry is an attack, not a cache).
-bool is_base_entry(archive_entry* entry) {
-    auto type = archive_entry_filetype(entry);
-    return archive_entry_hardlink(entry) == nullptr &&
-           (type == AE_IFREG || type == AE_IFDIR || type == AE_IFLNK);
 }
 
 std::uint64_t copy_entry_data(archive* in, const ReadState& state, archive* out,
@@ -250,7 +266,16 @@ std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BaseP
     std::unique_ptr<archive, WriteFree> out(archive_write_disk_new());
     if (!in || !out) throw Error("cannot restore the base layer: out of memory");
     // Every path written is absolute (destination() maps members into the parts' directories
-    // and refuses the rest), so ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS does not apply.
+    // and refuses the rest), so ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS does not apply. And
+    // SECURE_SYMLINKS looks at every component of such a path, the user's own directories
+    // above a part too (a symlinked ~/src would be replaced by an empty directory): the parts
+    // are written at their real paths.
+    std::vector<BasePart> real_parts = parts;
+    for (auto& part : real_parts) {
+        std::error_code ec;
+        auto real = fs::weakly_canonical(part.directory, ec);
+        if (!ec) part.directory = real;
+    }
     archive_write_disk_set_options(
         out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK |
                        ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
@@ -271,19 +296,14 @@ std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BaseP
         if (status < ARCHIVE_WARN) state->fail("the base layer is damaged", in.get());
         const char* pathname = archive_entry_pathname(entry);
         std::string name = pathname ? pathname : "";
-        auto where = destination(parts, name);
-        if (!where)
-            throw Error("the base layer holds " + name + ", outside what a base may restore");
-        if (!is_base_entry(entry))
-            throw Error("the base layer holds " + name +
-                        ", which is not a file, a directory or a symbolic link");
-        archive_entry_set_pathname(entry, where->c_str());
+        auto where = destination(real_parts, name, entry);
+        archive_entry_set_pathname(entry, where.c_str());
         if (archive_write_header(out.get(), entry) < ARCHIVE_WARN)
-            throw Error("cannot restore " + where->string() + ": " + archive_message(out.get()));
+            throw Error("cannot restore " + where.string() + ": " + archive_message(out.get()));
         if (archive_entry_size(entry) > 0)
             restored += copy_entry_data(in.get(), *state, out.get(), name);
         if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)
-            throw Error("cannot restore " + where->string() + ": " + archive_message(out.get()));
+            throw Error("cannot restore " + where.string() + ": " + archive_message(out.get()));
     }
     if (archive_write_close(out.get()) < ARCHIVE_WARN)
         throw Error("cannot finish restoring the base: " + archive_message(out.get()));

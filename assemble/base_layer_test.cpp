@@ -114,6 +114,10 @@ BOOST_AUTO_TEST_CASE(a_hostile_base_writes_nothing_outside_its_parts) {
           .content = "pwned"}},
         {{.name = "cargo/deps/hard", .link = victim.string(), .hardlink = true}},
         {{.name = "cargo/deps/fifo", .type = AE_IFIFO}},
+        {{.name = "cargo/deps", .type = AE_IFLNK, .link = outside.path().string()}},
+        {{.name = "cargo/deps/link", .type = AE_IFLNK, .link = outside.path().string()},
+         {.name = "cargo/deps/link/victim", .content = "pwned"}},
+        {{.name = "cargo/deps/a/up", .type = AE_IFLNK, .link = "../../outside"}},
     };
     for (const auto& attack : refused) {
         BOOST_TEST_CONTEXT("member " << attack.back().name) {
@@ -122,12 +126,27 @@ BOOST_AUTO_TEST_CASE(a_hostile_base_writes_nothing_outside_its_parts) {
             BOOST_TEST(!fs::exists(to / "deps/fifo"));
         }
     }
-    // Through a symbolic link the base itself made: libarchive replaces the link with a
-    // directory (ARCHIVE_EXTRACT_SECURE_SYMLINKS with UNLINK) and writes below the part.
-    restore({{.name = "cargo/deps/link", .type = AE_IFLNK, .link = outside.path().string()},
-             {.name = "cargo/deps/link/victim", .content = "pwned"}});
-    BOOST_TEST(!fs::exists(victim));
+    BOOST_TEST(!fs::is_symlink(to / "deps"));
     BOOST_TEST(!fs::is_symlink(to / "deps/link"));
+    // A link that stays inside its part (node_modules/.bin/x -> ../x/cli.js) is fine.
+    restore({{.name = "cargo/deps/x/cli.js", .content = "js"},
+             {.name = "cargo/deps/.bin/x", .type = AE_IFLNK, .link = "../x/cli.js"}});
+    BOOST_TEST(read_file(to / "deps/.bin/x") == "js");
+}
+
+BOOST_AUTO_TEST_CASE(a_part_below_a_symlinked_directory_keeps_the_link) {
+    // ~/src -> /data/src: the restore writes through the user's own link, never replaces it.
+    ScratchDir home;
+    fs::create_directories(home / "data/src");
+    fs::create_directory_symlink(home / "data/src", home / "src");
+    ScratchDir from;
+    write_file(from / "deps/x.rlib", "x");
+    MemorySink blob;
+    assemble::write_base_layer({{"cargo/deps", from / "deps"}}, 1, blob);
+    cairn::MemorySource source(blob.bytes);
+    assemble::restore_base_layer(source, {{"cargo/deps", home / "src/target/deps"}});
+    BOOST_TEST(fs::is_symlink(home / "src"));
+    BOOST_TEST(read_file(home / "data/src/target/deps/x.rlib") == "x");
 }
 
 BOOST_AUTO_TEST_CASE(the_workspace_output_stays_out_of_the_base) {

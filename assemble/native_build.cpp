@@ -31,9 +31,12 @@ std::string package_lock_digest(const NpmSection& npm) {
 // cairn was given is not theirs to read.
 const std::vector<std::string> kWithheld{registry::kAadTokenVariable};
 
-// Runs one step; a non-zero exit is a cairn::Error with the tool's last lines.
+// Runs one step; a non-zero exit is a cairn::Error with the tool's last lines. Once the other
+// tool failed (options.cancelled), no step starts.
 void run_step(const std::vector<std::string>& argv, ProcessOptions options,
               const std::function<void(std::string_view)>& on_line) {
+    if (options.cancelled && options.cancelled->load())
+        throw Error("`" + command_text(argv) + "` not started: the other tool failed");
     options.keep_lines = 20;
     auto result = run_process(argv, options, on_line);
     if (result.exit_status == 0) return;
@@ -50,17 +53,22 @@ void run_step(const std::vector<std::string>& argv, ProcessOptions options,
 }
 
 void build_cargo(const CargoSection& cargo, const fs::path& target_dir,
+                 const std::atomic<bool>& cancelled,
                  const std::function<void(std::string_view)>& on_line) {
     ProcessOptions options{
         .directory = cargo.dir,
         .env = {{"CARGO_TARGET_DIR", target_dir.string()}, {"CARGO_TERM_COLOR", "never"}},
-        .unset = kWithheld};
+        .unset = kWithheld,
+        .cancelled = &cancelled};
     run_step(cargo_build_command(cargo), options, on_line);
 }
 
-void build_npm(const NpmSection& npm, bool install,
+void build_npm(const NpmSection& npm, bool install, const std::atomic<bool>& cancelled,
                const std::function<void(std::string_view)>& on_line) {
-    ProcessOptions options{.directory = npm.dir, .env = {{"NO_COLOR", "1"}}, .unset = kWithheld};
+    ProcessOptions options{.directory = npm.dir,
+                           .env = {{"NO_COLOR", "1"}},
+                           .unset = kWithheld,
+                           .cancelled = &cancelled};
     if (install || npm_install_needed(npm)) {
         run_step({"npm", "ci", "--no-audit", "--no-fund"}, options, on_line);
         // A project without dependencies gets no node_modules from npm: make it, so that the
@@ -168,17 +176,19 @@ void run_native_build(const BuildConfig& config, const NativeBuildOptions& optio
     // The first failure is the one reported, and it stops the other tool: its SIGTERM is a
     // consequence, not news, and waiting for it to finish would only delay the report.
     std::exception_ptr first_error;
+    std::atomic<bool> cancelled = false;
     auto failed = [&](std::exception_ptr error) {
         std::lock_guard guard(lock);
         if (first_error) return;
         first_error = std::move(error);
+        cancelled = true;  // before the stop: a child registered after it reads the flag
         stop_running_processes();
     };
     std::optional<std::thread> npm_thread;
     if (config.npm) {
         npm_thread.emplace([&] {
             try {
-                build_npm(*config.npm, options.npm_install, prefixed("npm| "));
+                build_npm(*config.npm, options.npm_install, cancelled, prefixed("npm| "));
             } catch (...) {
                 failed(std::current_exception());
             }
@@ -186,7 +196,7 @@ void run_native_build(const BuildConfig& config, const NativeBuildOptions& optio
     }
     if (config.cargo) {
         try {
-            build_cargo(*config.cargo, target_directory(*config.cargo, options),
+            build_cargo(*config.cargo, target_directory(*config.cargo, options), cancelled,
                         prefixed("cargo| "));
         } catch (...) {
             failed(std::current_exception());

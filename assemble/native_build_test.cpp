@@ -134,6 +134,38 @@ BOOST_AUTO_TEST_CASE(a_run_ends_with_its_child_not_with_what_it_left_running) {
     ::kill(std::stoi(lines.front()), SIGKILL);
 }
 
+BOOST_AUTO_TEST_CASE(the_child_leads_a_session_of_its_own) {
+    // No controlling terminal to stop on, and one group for cairn to stop as a whole.
+    std::vector<std::string> lines;
+    assemble::run_process({"/bin/sh", "-c", "echo $$ $(cut -d' ' -f6 /proc/$$/stat)"}, {},
+                          [&](std::string_view line) { lines.emplace_back(line); });
+    BOOST_REQUIRE(lines.size() == 1u);
+    auto space = lines[0].find(' ');
+    BOOST_TEST(lines[0].substr(0, space) == lines[0].substr(space + 1));  // pid == session id
+}
+
+BOOST_AUTO_TEST_CASE(a_run_cancelled_before_it_starts_is_stopped_at_once) {
+    std::atomic<bool> cancelled = true;
+    auto result = assemble::run_process({"sleep", "20"}, {.cancelled = &cancelled}, {});
+    BOOST_TEST(result.exit_status == 128 + SIGTERM);
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_line_callback_leaves_no_child_behind) {
+    // Left alone, the child would write `finished` after 20 s.
+    ScratchDir dir;
+    pid_t shell = 0;
+    BOOST_CHECK_THROW(assemble::run_process({"/bin/sh", "-c", "echo $$; sleep 20; touch finished"},
+                                            {.directory = dir.path()},
+                                            [&](std::string_view line) {
+                                                shell = std::stoi(std::string(line));
+                                                throw std::runtime_error("stop");
+                                            }),
+                      std::runtime_error);
+    BOOST_REQUIRE(shell > 0);
+    BOOST_TEST(::kill(shell, 0) == -1);  // reaped, not a zombie
+    BOOST_TEST(!fs::exists(dir / "finished"));
+}
+
 BOOST_AUTO_TEST_CASE(the_registry_token_is_withheld_from_the_tools) {
     ScratchDir project;
     write_file(project / "package-lock.json", "{}");

@@ -5,17 +5,20 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <deque>
+#include <memory>
 #include <mutex>
-#include <optional>
 
 #include "oci/error.hpp"
 #include "oci/file.hpp"
@@ -64,10 +67,16 @@ struct ExecPlan {
 std::array<std::atomic<pid_t>, 16> running_groups{};
 constexpr std::array kForwardedSignals{SIGINT, SIGTERM, SIGHUP};
 
+// The group, and the child itself in case it has not made its group yet (setsid).
+void stop_group(pid_t pgid, int signal_number) {
+    ::kill(-pgid, signal_number);
+    ::kill(pgid, signal_number);
+}
+
 void stop_groups() {
     for (auto& group : running_groups) {
         pid_t pgid = group.load();
-        if (pgid > 0) ::kill(-pgid, SIGTERM);
+        if (pgid > 0) stop_group(pgid, SIGTERM);
     }
 }
 
@@ -111,7 +120,8 @@ class SignalBlock {
     sigset_t previous_{};
 };
 
-// A child's process group in running_groups for as long as it runs.
+// A child's process group in running_groups for as long as it runs; destroyed before the child
+// is reaped, so that a signal never reaches a reused process id.
 class RunningGroup {
   public:
     explicit RunningGroup(pid_t pgid) {
@@ -123,8 +133,10 @@ class RunningGroup {
             }
         }
     }
-    ~RunningGroup() {
+    ~RunningGroup() { release(); }
+    void release() {
         if (slot_) slot_->store(0);
+        slot_ = nullptr;
     }
     RunningGroup(const RunningGroup&) = delete;
     RunningGroup& operator=(const RunningGroup&) = delete;
@@ -133,9 +145,20 @@ class RunningGroup {
     std::atomic<pid_t>* slot_ = nullptr;
 };
 
-[[noreturn]] void exec_child(const ExecPlan& plan, const sigset_t& mask, int out_fd, int error_fd) {
-    ::setpgid(0, 0);
-    for (int signal_number : kForwardedSignals) ::signal(signal_number, SIG_DFL);
+// Only async-signal-safe calls between fork and exec: cairn has other threads.
+[[noreturn]] void exec_child(const ExecPlan& plan, sigset_t mask, pid_t parent, int out_fd,
+                             int error_fd) {
+    // A session of its own: a group cairn can stop as a whole, and no controlling terminal, so
+    // a tool asking on /dev/tty (an ssh passphrase) fails at once instead of stopping unseen.
+    ::setsid();
+    // Should cairn die in the instant between this fork and the child's registration (a
+    // signal handled on another thread), the child goes with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(128 + SIGTERM);
+    for (int signal_number : kForwardedSignals) {
+        ::signal(signal_number, SIG_DFL);
+        sigdelset(&mask, signal_number);
+    }
     ::pthread_sigmask(SIG_SETMASK, &mask, nullptr);
     int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     bool ok = null_fd >= 0 && ::dup2(null_fd, 0) >= 0 && ::dup2(out_fd, 1) >= 0 &&
@@ -208,10 +231,52 @@ void read_until_exit(pid_t pid, int fd, LineReader& reader) {
         if (watch[1].revents != 0) break;
         if (watch[0].revents != 0 && !read_some()) return;  // end-of-file: the child is done
     }
+    // What the child wrote before it ended, and no more: a daemon it started may go on writing.
+    int left = 0;
+    if (::ioctl(fd, FIONREAD, &left) != 0) return;
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    while (read_some()) {
+    while (left > 0) {
+        ssize_t n = ::read(fd, buffer, std::min(sizeof buffer, static_cast<std::size_t>(left)));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        reader.feed(buffer, static_cast<std::size_t>(n));
+        left -= static_cast<int>(n);
     }
 }
+
+// Owns a started child: unless reap() saw it end, the destructor (an exception on the way: a
+// line callback that threw) stops its group and reaps it, so no child outlives its run.
+class ChildGuard {
+  public:
+    explicit ChildGuard(pid_t pid) : pid_(pid), running_(pid) {}
+    ~ChildGuard() {
+        if (reaped_) return;
+        stop_group(pid_, SIGKILL);
+        running_.release();
+        int ignored = 0;
+        while (::waitpid(pid_, &ignored, 0) < 0 && errno == EINTR) {
+        }
+    }
+    ChildGuard(const ChildGuard&) = delete;
+    ChildGuard& operator=(const ChildGuard&) = delete;
+
+    // Waits for the child's end and gives its exit status as ProcessResult tells it.
+    int reap(const std::string& name) {
+        running_.release();
+        int wait_status = 0;
+        pid_t result = 0;
+        while ((result = ::waitpid(pid_, &wait_status, 0)) < 0 && errno == EINTR) {
+        }
+        reaped_ = true;
+        if (result < 0) throw Error(system_error_text("cannot wait for " + name, errno));
+        return status_of(wait_status);
+    }
+
+  private:
+    pid_t pid_;
+    RunningGroup running_;
+    bool reaped_ = false;
+};
 
 }  // namespace
 
@@ -236,31 +301,32 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     if (::pipe2(err, O_CLOEXEC) != 0) throw Error(system_error_text("cannot create a pipe", errno));
     UniqueFd err_read(err[0]), err_write(err[1]);
     install_stop_handlers();
-    std::optional<RunningGroup> running;
+    std::unique_ptr<ChildGuard> child;
     pid_t pid = 0;
     {
         SignalBlock block;
+        pid_t parent = ::getpid();
         pid = ::fork();
         if (pid < 0) throw Error(system_error_text("cannot start " + argv[0], errno));
-        if (pid == 0) exec_child(plan, block.previous(), out_write.get(), err_write.get());
-        ::setpgid(pid, pid);  // as the child does: whichever runs first, the group exists
-        running.emplace(pid);
+        if (pid == 0) exec_child(plan, block.previous(), parent, out_write.get(), err_write.get());
+        child = std::make_unique<ChildGuard>(pid);
     }
+    // Registered first, then the flag read: a canceller that set it before reading the
+    // registrations is seen here, one that set it after sees this child (both seq_cst).
+    if (options.cancelled && options.cancelled->load()) stop_group(pid, SIGTERM);
     out_write.reset();
     err_write.reset();
 
     LineReader reader(on_line, options.keep_lines);
     read_until_exit(pid, out_read.get(), reader);
     reader.finish();
-    int wait_status = 0;
-    while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
-    }
+    int exit_status = child->reap(argv[0]);
     int exec_errno = 0;
     if (::read(err_read.get(), &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
         throw Error(system_error_text("cannot run " + argv[0] + " (is it installed and on PATH?)",
                                       exec_errno));
     }
-    return {.exit_status = status_of(wait_status), .tail = reader.tail()};
+    return {.exit_status = exit_status, .tail = reader.tail()};
 }
 
 std::string capture_output(const std::vector<std::string>& argv,

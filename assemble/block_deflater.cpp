@@ -27,7 +27,8 @@ Error deflate_error(const char* what, int code, const z_stream& z) {
 BlockDeflater::BlockDeflater(int level) : stream_(std::make_unique<Stream>()) {
     // Negative window bits: raw deflate; the gzip header and trailer are written by the caller
     // because the blocks are compressed apart and their CRCs combined.
-    int result = deflateInit2(&stream_->z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+    int result =
+        deflateInit2(&stream_->z, level, Z_DEFLATED, window_bits, mem_level, Z_DEFAULT_STRATEGY);
     if (result != Z_OK) {
         // deflateEnd on a stream whose init failed is harmless: it reports Z_STREAM_ERROR.
         throw deflate_error("deflateInit2", result, stream_->z);

@@ -13,9 +13,12 @@ namespace cairn::assemble {
 // with a sync flush and no final bit, and each sees the previous 32 KiB as its dictionary, so
 // matches across the seam are kept. One instance per thread; it reuses its zlib state.
 class BlockDeflater {
-public:
+  public:
     // The most of a dictionary deflate can use (its window).
     static constexpr std::size_t max_dictionary = 32 * 1024;
+    // deflateInit2's settings: raw deflate with a 32 KiB window, zlib's default memory level.
+    static constexpr int window_bits = -15;
+    static constexpr int mem_level = 8;
 
     explicit BlockDeflater(int level);
     ~BlockDeflater();
@@ -28,7 +31,7 @@ public:
                   const std::uint8_t* data, std::size_t size, bool last,
                   std::vector<std::uint8_t>& out);
 
-private:
+  private:
     struct Stream;
     std::unique_ptr<Stream> stream_;
 };

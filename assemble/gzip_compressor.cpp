@@ -48,7 +48,10 @@ struct GzipCompressor::Block {
 
 std::string GzipCompressor::recipe() {
     return "gzip zlib " + std::string(zlibVersion()) + " level " + std::to_string(deflate_level) +
-           " blocks " + std::to_string(default_block_size);
+           " window " + std::to_string(BlockDeflater::window_bits) + " memlevel " +
+           std::to_string(BlockDeflater::mem_level) + " strategy default dictionary " +
+           std::to_string(BlockDeflater::max_dictionary) + " blocks " +
+           std::to_string(default_block_size) + " sync-flush";
 }
 
 GzipCompressor::GzipCompressor(ByteSink& out, unsigned threads, std::size_t block_size)

@@ -16,7 +16,8 @@ namespace {
 // <store>/diffs/<first 16 hex of the recipe's digest>/<diff_id hex>
 fs::path record_path(const oci::BlobStore& store, Compression compression,
                      const oci::Digest& diff_id) {
-    auto recipe = oci::Digest::of(compression_recipe(compression));
+    auto recipe =
+        oci::Digest::of(std::string(kLayerFormat) + "\n" + compression_recipe(compression));
     return store.root() / kLayerRecordsDirectory / std::string(recipe.hex().substr(0, 16)) /
            std::string(diff_id.hex());
 }
@@ -65,7 +66,11 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
     auto diff_id = write_layer(source, plain, discard).diff_id;
 
     auto path = record_path(store, options.compression, diff_id);
-    if (auto record = read_layer_record(path); record && store.has(record->digest)) {
+    std::error_code ec;
+    auto record = read_layer_record(path);
+    if (record && store.has(record->digest) &&
+        fs::file_size(store.path_of(record->digest), ec) ==
+            static_cast<std::uintmax_t>(record->size)) {
         store.touch(record->digest);
         return {.digests = {.diff_id = diff_id,
                             .digest = record->digest,

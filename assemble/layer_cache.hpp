@@ -18,6 +18,11 @@ namespace cairn::assemble {
 // Where the records live, inside the store's root; `cairn cache gc` drops those whose blob went.
 inline constexpr const char* kLayerRecordsDirectory = "diffs";
 
+// Part of every record's key, with the compression recipe. Bump it whenever cairn's bytes for a
+// given tar change in a way the recipe does not name (the gzip header, how blocks are cut):
+// a warm cache must never give other bytes than a cold one. layer_cache_test pins it.
+inline constexpr const char* kLayerFormat = "cairn layer format 1";
+
 struct StoredLayer {
     LayerDigests digests;
     bool reused = false;  // an earlier run's blob, not compressed now

@@ -1,5 +1,7 @@
 #include "assemble/layer_cache.hpp"
 
+#include <zlib.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include "tree_test_support.hpp"
@@ -61,6 +63,27 @@ BOOST_AUTO_TEST_CASE(a_record_whose_blob_is_gone_is_made_again) {
     BOOST_TEST(!again.reused);
     BOOST_TEST(store.has(first.digests.digest));
     BOOST_TEST(again.digests.digest.str() == first.digests.digest.str());
+}
+
+BOOST_AUTO_TEST_CASE(the_layer_format_is_pinned) {
+    // These bytes are what records of "cairn layer format 1" stand for. If this digest changes
+    // while zlib does not, cairn's gzip output changed: bump kLayerFormat, or warm caches will
+    // keep serving the old bytes. (zlib's own version is in the recipe.)
+    ScratchDir tree;
+    write_file(tree / "a.txt", "cairn\n");
+    cairn::assemble::testing::make_dir(tree / "b", 0755);
+    write_file(tree / "b/c.bin", std::string(70000, 'x'));
+    assemble::LayerSource source{.trees = {{tree.path(), "/"}}};
+    MemorySink sink;
+    auto digests = assemble::write_layer(
+        source, {.compression = assemble::Compression::gzip, .threads = 1}, sink);
+    BOOST_TEST(std::string(assemble::kLayerFormat) == "cairn layer format 1");
+    if (std::string(zlibVersion()) != "1.2.13") {
+        BOOST_TEST_MESSAGE("zlib " << zlibVersion() << ", not 1.2.13: digest not compared");
+        return;
+    }
+    BOOST_TEST(digests.digest.str() ==
+               "sha256:03eb9970e4840b4170fb94dbf569353193729fa178281f0511b0e2b757b8ef88");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -298,9 +298,9 @@ void deploy(Build& build) {
 
 BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     Build build(options, observer);
-    auto cache_use = use_cache(build.cache_dir, [&build] {
+    std::optional<oci::DirectoryLock> cache_use(use_cache(build.cache_dir, [&build] {
         build.say("waiting for `cairn cache gc` to finish with " + build.cache_dir.string());
-    });
+    }));
     build.profile = &build.config.profile(options.env);
     check_directories(build.config);
     build.result.tag = image_tag(build);  // first: a template without a value fails at once
@@ -338,6 +338,7 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     locks.clear();  // the layers are made: the push reads only the cache
 
     ship_image(build, image, store);
+    cache_use.reset();  // the deploy command may itself run `cairn cache gc`
     deploy(build);
     return std::move(build.result);
 }

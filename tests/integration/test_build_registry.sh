@@ -40,6 +40,13 @@ skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample-base:$key1" >/
     fail "the base was not pushed as sample-base:$key1"
 assert_eq "$REGISTRY_HOST/sample:$tag1@$digest1 $tag1 dev" "$(cat "$WORK/deployed")" "what the deploy command received"
 
+# The deploy command may use cairn itself: by then the build has let go of the cache, so a
+# `cairn cache gc` there runs instead of waiting for its own parent.
+sed -i "/^\[profiles.staging\]/,/^deploy/ s|^deploy = .*|deploy = \"$CAIRN cache gc \&\& echo gc-ran >$WORK/gc-deployed\"|" \
+    "$PROJECT/cairn.toml"
+CAIRN_TIMEOUT=60 cairn_ok build staging -C "$PROJECT" --json
+assert_eq gc-ran "$(cat "$WORK/gc-deployed")" "the deploy command ran cairn cache gc"
+
 # A code-only change: the base is reused; no base or runtime-base bytes are uploaded; exactly
 # one layer of the image changes.
 sed -i 's/^const VERSION: &str = "sample 1.0";/const VERSION: \&str = "sample 1.1";/' "$PROJECT/src/main.rs"

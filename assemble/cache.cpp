@@ -140,7 +140,9 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
     auto layers = cache_dir / "blobs" / "sha256";
     sweep(
         layers,
-        [&](const fs::directory_entry& entry) { return is_temporary(entry.path()) || stale(entry); },
+        [&](const fs::directory_entry& entry) {
+            return is_temporary(entry.path()) || stale(entry);
+        },
         out);
     // The records of the layer cache (diffs/<recipe>/<diff_id>) go with the blobs they name.
     auto records = cache_dir / kLayerRecordsDirectory;
@@ -148,11 +150,12 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
         for (const auto& recipe : fs::directory_iterator(records)) {
             if (!recipe.is_directory(ec)) continue;
             for (const auto& record : fs::directory_iterator(recipe.path())) {
-                auto blob = read_layer_record(record.path());
-                if (is_temporary(record.path()) || !blob ||
-                    !fs::exists(layers / std::string(blob->digest.hex()), ec)) {
-                    fs::remove(record.path(), ec);
+                bool gone = is_temporary(record.path());
+                if (!gone) {
+                    auto blob = read_layer_record(record.path());
+                    gone = !blob || !fs::exists(layers / std::string(blob->digest.hex()), ec);
                 }
+                if (gone) fs::remove(record.path(), ec);
             }
             fs::remove(recipe.path(), ec);  // only when empty
         }

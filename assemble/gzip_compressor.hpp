@@ -26,7 +26,7 @@ namespace cairn::assemble {
 class GzipCompressor final : public Compressor {
   public:
     static constexpr std::size_t default_block_size = 128 * 1024;
-    // What decides the bytes it writes (zlib's version, level, block size), as text: two
+    // What decides the bytes it writes (zlib's version and every deflate setting), as text: two
     // runs with the same recipe write the same bytes for the same input.
     static std::string recipe();
 

@@ -13,13 +13,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// <store>/diffs/<first 16 hex of the recipe's digest>/<diff_id hex>
-fs::path record_path(const oci::BlobStore& store, Compression compression,
-                     const oci::Digest& diff_id) {
+// <store>/diffs/<first 16 hex of the recipe's digest>: the records of one way of compressing,
+// each named by the diff_id hex it is for.
+fs::path records_directory(const oci::BlobStore& store, Compression compression) {
     auto recipe =
         oci::Digest::of(std::string(kLayerFormat) + "\n" + compression_recipe(compression));
-    return store.root() / kLayerRecordsDirectory / std::string(recipe.hex().substr(0, 16)) /
-           std::string(diff_id.hex());
+    return store.root() / kLayerRecordsDirectory / std::string(recipe.hex().substr(0, 16));
 }
 
 void write_record(const fs::path& path, const LayerDigests& digests) {
@@ -65,9 +64,9 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
     CountingSink discard;
     auto diff_id = write_layer(source, plain, discard).diff_id;
 
-    auto path = record_path(store, options.compression, diff_id);
+    auto records = records_directory(store, options.compression);
     std::error_code ec;
-    auto record = read_layer_record(path);
+    auto record = read_layer_record(records / std::string(diff_id.hex()));
     if (record && store.has(record->digest) &&
         fs::file_size(store.path_of(record->digest), ec) ==
             static_cast<std::uintmax_t>(record->size)) {
@@ -82,7 +81,7 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
     quiet.tar.warn = nullptr;
     auto digests = write_into(source, quiet, store);
     // The files may have changed between the two passes: the record follows what was written.
-    write_record(record_path(store, options.compression, digests.diff_id), digests);
+    write_record(records / std::string(digests.diff_id.hex()), digests);
     return {.digests = digests};
 }
 

@@ -34,6 +34,20 @@ using EntryHandle = std::unique_ptr<archive_entry, EntryFree>;
 
 constexpr std::size_t kChunk = 256 * 1024;
 
+// libarchive's error text, which may be missing.
+std::string archive_message(archive* a) {
+    const char* text = a ? archive_error_string(a) : nullptr;
+    return text ? text : "unknown error";
+}
+
+// A failed libarchive call: the exception our callback kept out of libarchive's C frames if
+// there is one (the sink's or the source's own), else libarchive's message.
+[[noreturn]] void throw_archive_error(const std::exception_ptr& kept, const std::string& what,
+                                      archive* a) {
+    if (kept) std::rethrow_exception(kept);
+    throw Error(what + ": " + archive_message(a));
+}
+
 // Uncompressed tar to a ByteSink; the sink's exception is kept out of libarchive's C frames.
 class BaseTarWriter {
   public:
@@ -90,9 +104,7 @@ class BaseTarWriter {
         }
     }
     [[noreturn]] void fail(const std::string& what) {
-        if (error_) std::rethrow_exception(error_);
-        const char* detail = archive_ ? archive_error_string(archive_.get()) : nullptr;
-        throw Error(what + (detail ? std::string(": ") + detail : std::string()));
+        throw_archive_error(error_, what, archive_.get());
     }
 
     ByteSink& out_;
@@ -169,12 +181,6 @@ fs::path destination(const std::vector<BasePart>& parts, const std::string& name
     throw refuse("outside what a base may restore");
 }
 
-// libarchive's error text, which may be missing.
-std::string archive_message(archive* a) {
-    const char* text = archive_error_string(a);
-    return text ? text : "unknown error";
-}
-
 // The blob as libarchive reads it; the source's exception is kept out of libarchive's C frames
 // and thrown again once back in C++.
 struct ReadState {
@@ -183,8 +189,7 @@ struct ReadState {
     std::exception_ptr error;
 
     [[noreturn]] void fail(const std::string& what, archive* a) const {
-        if (error) std::rethrow_exception(error);
-        throw Error(what + ": " + archive_message(a));
+        throw_archive_error(error, what, a);
     }
 };
 

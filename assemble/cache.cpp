@@ -104,8 +104,8 @@ oci::DirectoryLock use_cache(const fs::path& cache_dir, const std::function<void
 CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds keep,
                               const std::function<void()>& on_wait) {
     CacheCollection out;
-    std::error_code exists_error;
-    if (!fs::is_directory(cache_dir, exists_error)) return out;
+    std::error_code ec;
+    if (!fs::is_directory(cache_dir, ec)) return out;
     // No build runs beside this: a temporary file now is one a killed run left.
     oci::DirectoryLock alone(cache_dir, on_wait);
     auto cutoff = fs::file_time_type::clock::now() - keep;
@@ -115,7 +115,6 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
         return !ec && time <= cutoff;
     };
 
-    std::error_code ec;
     auto bases = cache_dir / kBasesDirectory;
     if (fs::exists(bases / "index.json", ec)) {
         auto layout = oci::ImageLayout::open(bases);

@@ -2,12 +2,12 @@
 #include <chrono>
 #include <iostream>
 
-#include "assemble/cache.hpp"
-#include "assemble/layer.hpp"
-#include "assemble/layer_cache.hpp"
-#include "assemble/ship.hpp"
-#include "assemble/stack.hpp"
-#include "assemble/transport.hpp"
+#include "assemble/build/cache.hpp"
+#include "assemble/layer/layer.hpp"
+#include "assemble/layer/layer_cache.hpp"
+#include "assemble/transport/ship.hpp"
+#include "assemble/transport/stack.hpp"
+#include "assemble/transport/transport.hpp"
 #include "cli/commands.hpp"
 #include "cli/config_flags.hpp"
 #include "cli/output.hpp"

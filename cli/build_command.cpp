@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "assemble/build_pipeline.hpp"
+#include "assemble/build/build_pipeline.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"

@@ -3,7 +3,7 @@
 #include <ctime>
 #include <iostream>
 
-#include "assemble/cache.hpp"
+#include "assemble/build/cache.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "assemble/stack.hpp"
+#include "assemble/transport/stack.hpp"
 
 namespace cairn::cli {
 

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "assemble/copy.hpp"
-#include "assemble/transport.hpp"
+#include "assemble/transport/copy.hpp"
+#include "assemble/transport/transport.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"

@@ -1,7 +1,7 @@
 // `cairn inspect IMAGE [--raw|--config|--json]`: what an image is, for people and for scripts.
 #include <iostream>
 
-#include "assemble/transport.hpp"
+#include "assemble/transport/transport.hpp"
 #include "cli/commands.hpp"
 #include "cli/registry_flags.hpp"
 #include "oci/error.hpp"

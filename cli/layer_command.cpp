@@ -4,7 +4,7 @@
 #include <chrono>
 #include <iostream>
 
-#include "assemble/layer.hpp"
+#include "assemble/layer/layer.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "oci/error.hpp"

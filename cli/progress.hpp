@@ -8,7 +8,7 @@
 #include <string_view>
 #include <thread>
 
-#include "assemble/build_pipeline.hpp"
+#include "assemble/build/build_pipeline.hpp"
 #include "oci/progress.hpp"
 
 namespace cairn::cli {

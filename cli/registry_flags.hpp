@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "assemble/transport.hpp"
+#include "assemble/transport/transport.hpp"
 
 namespace cairn::cli {
 

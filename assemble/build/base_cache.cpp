@@ -1,0 +1,85 @@
+// A base is a single-layer image in an OCI layout, so copy_image moves it like any image.
+#include "assemble/build/base_cache.hpp"
+
+#include "assemble/build/cache.hpp"
+#include "assemble/transport/copy.hpp"
+#include "assemble/transport/ship.hpp"
+#include "assemble/transport/stack.hpp"
+#include "oci/error.hpp"
+#include "oci/image.hpp"
+#include "oci/json.hpp"
+#include "oci/layout.hpp"
+
+namespace cairn::assemble {
+
+namespace fs = std::filesystem;
+
+BaseCache::BaseCache(const fs::path& cache_dir, const std::string& image_name,
+                     const std::string& key_display)
+    : directory_(cache_dir / kBasesDirectory), tag_(image_name + "-base-" + key_display) {}
+
+std::string BaseCache::reference() const {
+    return "oci:" + directory_.string() + ":" + tag_;
+}
+
+bool BaseCache::has() const {
+    std::error_code ec;
+    if (!fs::exists(directory_ / "index.json", ec)) return false;
+    for (const auto& entry : oci::ImageLayout::open(directory_).index().manifests) {
+        auto name = entry.annotations.find("org.opencontainers.image.ref.name");
+        if (name != entry.annotations.end() && name->second == tag_) return true;
+    }
+    return false;
+}
+
+void BaseCache::mark_used() const {
+    auto layout = oci::ImageLayout::open(directory_);
+    auto entry = layout.find(tag_);
+    layout.blobs().touch(entry.digest);
+    auto manifest = oci::Manifest::parse(
+        layout.blobs().read(entry.digest, oci::json::kMaxManifestSize), reference());
+    layout.blobs().touch(manifest.config.digest);
+    for (const auto& layer : manifest.layers) layout.blobs().touch(layer.digest);
+}
+
+void BaseCache::pull(oci::ImageSource& source, unsigned jobs, oci::Meter* meter) const {
+    oci::LayoutTarget target(directory_, tag_);
+    copy_image(source, target, {.platform = oci::Platform::host(), .jobs = jobs, .meter = meter});
+}
+
+void BaseCache::push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter) const {
+    oci::LayoutSource source(directory_, tag_);
+    copy_image(source, target, {.jobs = jobs, .meter = meter});
+}
+
+LayerDigests BaseCache::store(const std::vector<BasePart>& parts, unsigned threads) const {
+    auto layout = oci::ImageLayout::open_or_create(directory_);
+    auto blob = layout.blobs().writer();
+    auto digests = write_base_layer(parts, threads, *blob);
+    blob->commit(digests.digest, digests.size);
+    auto image = stack(scratch_image(oci::Platform::host()),
+                       {{.digests = digests, .description = "cairn base " + tag_}}, {}, 0);
+    oci::LayoutTarget target(directory_, tag_);
+    ship(target, nullptr, layout.blobs(), image, 1);
+    return digests;
+}
+
+std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter* meter) const {
+    oci::LayoutSource source(directory_, tag_);
+    auto image = oci::load_image(source, oci::Platform::host());
+    if (image.manifest.layers.empty()) throw Error(reference() + " holds no layer");
+    const auto& layer = image.manifest.layers.back();
+    if (meter) meter->expect(static_cast<std::uint64_t>(layer.size));
+    try {
+        oci::MeteredSource blob(source.open_blob(layer), meter);
+        return restore_base_layer(blob, parts);
+    } catch (const Error& e) {
+        // Half a restore would look warm to the next run (base_is_warm): none at all is safe.
+        std::error_code ec;
+        for (const auto& part : parts) fs::remove_all(part.directory, ec);
+        throw Error(std::string(e.what()) + " (restoring " + reference() +
+                    "; cairn build --rebuild-base makes the base anew)");
+    }
+}
+
+}  // namespace cairn::assemble

@@ -1,0 +1,43 @@
+// The bases of builds in the local cache, and their way to and from registries.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "assemble/build/base_layer.hpp"
+#include "oci/image_source.hpp"
+#include "oci/progress.hpp"
+
+namespace cairn::assemble {
+
+// Bases in the local cache: an OCI layout `<cache>/bases`, one single-layer image per tag
+// "<name>-base-cargo-<12 hex>", so that a base moves to and from registries like any image.
+class BaseCache {
+  public:
+    BaseCache(const std::filesystem::path& cache_dir, const std::string& image_name,
+              const std::string& key_display);
+
+    const std::string& tag() const { return tag_; }
+    // "oci:<cache>/bases:<tag>", for messages and metrics.
+    std::string reference() const;
+    bool has() const;
+    // Marks the cached base as used now, so that `cairn cache gc` keeps it.
+    void mark_used() const;
+    // Copies the base `source` names into the cache. Bytes moved count into `meter` (may be
+    // null), here and below.
+    void pull(oci::ImageSource& source, unsigned jobs, oci::Meter* meter = nullptr) const;
+    // Copies the cached base to `target` (a registry).
+    void push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter = nullptr) const;
+    // Makes the base layer of `parts` and stores it as the image of tag().
+    LayerDigests store(const std::vector<BasePart>& parts, unsigned threads) const;
+    // Unpacks the cached base into `parts`; returns the bytes of file content restored.
+    std::uint64_t restore(const std::vector<BasePart>& parts, oci::Meter* meter = nullptr) const;
+
+  private:
+    std::filesystem::path directory_;
+    std::string tag_;
+};
+
+}  // namespace cairn::assemble

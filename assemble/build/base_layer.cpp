@@ -1,0 +1,318 @@
+// The base layer as tar with real metadata (libarchive), and its restore with archive_write_disk.
+#include "assemble/build/base_layer.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <exception>
+#include <memory>
+
+#include "assemble/layer/compression.hpp"
+#include "assemble/build/native_build.hpp"
+#include "oci/digest.hpp"
+#include "oci/error.hpp"
+#include "oci/file.hpp"
+
+namespace cairn::assemble {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ReadFree {
+    void operator()(archive* a) const { archive_read_free(a); }
+};
+struct WriteFree {
+    void operator()(archive* a) const { archive_write_free(a); }
+};
+struct EntryFree {
+    void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+using EntryHandle = std::unique_ptr<archive_entry, EntryFree>;
+
+constexpr std::size_t kChunk = 256 * 1024;
+
+// libarchive's error text, which may be missing.
+std::string archive_message(archive* a) {
+    const char* text = a ? archive_error_string(a) : nullptr;
+    return text ? text : "unknown error";
+}
+
+// A failed libarchive call: the exception our callback kept out of libarchive's C frames if
+// there is one (the sink's or the source's own), else libarchive's message.
+[[noreturn]] void throw_archive_error(const std::exception_ptr& kept, const std::string& what,
+                                      archive* a) {
+    if (kept) std::rethrow_exception(kept);
+    throw Error(what + ": " + archive_message(a));
+}
+
+// Uncompressed tar to a ByteSink; the sink's exception is kept out of libarchive's C frames.
+class BaseTarWriter {
+  public:
+    explicit BaseTarWriter(ByteSink& out) : out_(out), archive_(archive_write_new()) {
+        if (!archive_ || archive_write_set_format_pax_restricted(archive_.get()) != ARCHIVE_OK ||
+            archive_write_add_filter_none(archive_.get()) != ARCHIVE_OK ||
+            archive_write_set_bytes_in_last_block(archive_.get(), 1) != ARCHIVE_OK ||
+            archive_write_open(archive_.get(), this, nullptr, &BaseTarWriter::on_write, nullptr) !=
+                ARCHIVE_OK) {
+            fail("cannot start the base layer");
+        }
+    }
+    ~BaseTarWriter() {
+        if (!finished_) discard_ = true;
+    }
+    BaseTarWriter(const BaseTarWriter&) = delete;
+    BaseTarWriter& operator=(const BaseTarWriter&) = delete;
+
+    void add(const fs::path& path, const std::string& name) {
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0)
+            throw Error(system_error_text("cannot read " + path.string(), errno));
+        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) return;
+        EntryHandle entry(archive_entry_new());
+        archive_entry_copy_stat(entry.get(), &st);
+        archive_entry_set_pathname(entry.get(), name.c_str());
+        if (S_ISLNK(st.st_mode))
+            archive_entry_set_symlink(entry.get(), fs::read_symlink(path).c_str());
+        if (archive_write_header(archive_.get(), entry.get()) < ARCHIVE_WARN)
+            fail("cannot add " + name);
+        if (!S_ISREG(st.st_mode)) return;
+        oci::FileSource file(path);
+        std::array<std::uint8_t, kChunk> buffer{};
+        for (std::size_t n; (n = file.read(buffer.data(), buffer.size())) > 0;) {
+            if (archive_write_data(archive_.get(), buffer.data(), n) < 0)
+                fail("cannot add " + name);
+        }
+    }
+    void finish() {
+        if (archive_write_close(archive_.get()) != ARCHIVE_OK) fail("cannot finish the base layer");
+        finished_ = true;
+    }
+
+  private:
+    static la_ssize_t on_write(archive*, void* self, const void* data, size_t size) {
+        auto* writer = static_cast<BaseTarWriter*>(self);
+        if (writer->discard_) return static_cast<la_ssize_t>(size);
+        try {
+            writer->out_.write(static_cast<const std::uint8_t*>(data), size);
+            return static_cast<la_ssize_t>(size);
+        } catch (...) {
+            writer->error_ = std::current_exception();
+            return -1;
+        }
+    }
+    [[noreturn]] void fail(const std::string& what) {
+        throw_archive_error(error_, what, archive_.get());
+    }
+
+    ByteSink& out_;
+    std::exception_ptr error_;
+    bool discard_ = false;
+    bool finished_ = false;
+    std::unique_ptr<archive, WriteFree> archive_;
+};
+
+void add_part(BaseTarWriter& tar, const BasePart& part) {
+    std::error_code ec;
+    if (!fs::is_directory(part.directory, ec)) return;
+    tar.add(part.directory, part.member);
+    auto unreadable = [&](const std::error_code& ec) {
+        return Error("cannot read " + part.directory.string() + ": " + ec.message());
+    };
+    fs::recursive_directory_iterator it(part.directory, fs::directory_options::none, ec);
+    if (ec) throw unreadable(ec);
+    // The error is checked right after each step: on failure the iterator becomes the end one,
+    // and a loop condition would end the walk quietly, storing a base short of files.
+    while (it != fs::recursive_directory_iterator()) {
+        bool left_out =
+            it.depth() == 0 && part.leave_out && part.leave_out(it->path().filename().native());
+        if (left_out) {
+            it.disable_recursion_pending();
+        } else {
+            auto relative = it->path().lexically_relative(part.directory).generic_string();
+            tar.add(it->path(), part.member + "/" + relative);
+        }
+        it.increment(ec);
+        if (ec) throw unreadable(ec);
+    }
+}
+
+// Where a member of a base goes on disk. A base is a cache, not a trusted archive: what a
+// registry serves under <name>-base may have been pushed by anyone with write access there, so
+// every member must stay inside its part. (Trusting the base's compiled code is another matter:
+// cargo loads what it restores. That trust is the registry's write access.)
+//
+// Refused: a member outside every part, one that climbs with ".." or is absolute
+// ("cargo/deps//etc/x" would join as /etc/x), a part that is not a directory, a hard link, a
+// device or FIFO, and a symbolic link that points outside its part.
+fs::path destination(const std::vector<BasePart>& parts, const std::string& name,
+                     archive_entry* entry) {
+    auto refuse = [&name](const std::string& why) {
+        return Error("the base layer holds " + name + ", " + why);
+    };
+    auto type = archive_entry_filetype(entry);
+    if (archive_entry_hardlink(entry) != nullptr) throw refuse("a hard link");
+    if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
+        throw refuse("which is not a file, a directory or a symbolic link");
+    for (const auto& part : parts) {
+        if (name == part.member || name == part.member + "/") {
+            if (type != AE_IFDIR) throw refuse("which must be a directory");
+            return part.directory;
+        }
+        if (!name.starts_with(part.member + "/")) continue;
+        fs::path rest(name.substr(part.member.size() + 1));
+        if (rest.has_root_path()) throw refuse("an absolute path");
+        for (const auto& component : rest) {
+            if (component == "..") throw refuse("which climbs out of " + part.member);
+        }
+        if (type == AE_IFLNK) {
+            const char* target = archive_entry_symlink(entry);
+            fs::path link(target ? target : "");
+            auto resolved = (rest.parent_path() / link).lexically_normal();
+            if (link.empty() || link.has_root_path() || resolved.begin() == resolved.end() ||
+                *resolved.begin() == "..") {
+                throw refuse("a symbolic link out of " + part.member);
+            }
+        }
+        return part.directory / rest;
+    }
+    throw refuse("outside what a base may restore");
+}
+
+// The blob as libarchive reads it; the source's exception is kept out of libarchive's C frames
+// and thrown again once back in C++.
+struct ReadState {
+    ByteSource* source = nullptr;
+    std::array<std::uint8_t, kChunk> buffer{};
+    std::exception_ptr error;
+
+    [[noreturn]] void fail(const std::string& what, archive* a) const {
+        throw_archive_error(error, what, a);
+    }
+};
+
+la_ssize_t read_source(archive*, void* self, const void** buffer) {
+    auto* state = static_cast<ReadState*>(self);
+    try {
+        *buffer = state->buffer.data();
+        return static_cast<la_ssize_t>(state->source->read(state->buffer.data(), kChunk));
+    } catch (...) {
+        state->error = std::current_exception();
+        return -1;
+    }
+}
+
+std::uint64_t copy_entry_data(archive* in, const ReadState& state, archive* out,
+                              const std::string& name) {
+    std::uint64_t total = 0;
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    for (;;) {
+        int status = archive_read_data_block(in, &block, &size, &offset);
+        if (status == ARCHIVE_EOF) return total;
+        if (status < ARCHIVE_WARN) state.fail("the base layer is damaged at " + name, in);
+        if (archive_write_data_block(out, block, size, offset) < ARCHIVE_WARN)
+            throw Error("cannot restore " + name + ": " + archive_message(out));
+        total += size;
+    }
+}
+
+}  // namespace
+
+std::vector<BasePart> base_parts(const BuildConfig& config, const fs::path& target_dir) {
+    std::vector<BasePart> parts;
+    if (config.cargo) {
+        auto profile_dir = profile_directory(target_dir, config.cargo->profile);
+        for (const char* name : {"deps", ".fingerprint", "build"}) {
+            parts.push_back(
+                {.member = std::string("cargo/") + name, .directory = profile_dir / name});
+        }
+    }
+    if (config.npm)
+        parts.push_back(
+            {.member = "npm/node_modules", .directory = config.npm->dir / "node_modules"});
+    return parts;
+}
+
+bool base_is_warm(const std::vector<BasePart>& parts) {
+    std::error_code ec;
+    for (const auto& part : parts) {
+        // deps and node_modules say whether the tools ran here; a crate graph without build
+        // scripts has no build/, which must not make the build directories look cold.
+        if (part.member != "cargo/deps" && part.member != "npm/node_modules") continue;
+        if (!fs::is_directory(part.directory, ec) || fs::is_empty(part.directory, ec)) return false;
+    }
+    return !parts.empty();
+}
+
+LayerDigests write_base_layer(const std::vector<BasePart>& parts, unsigned threads, ByteSink& out) {
+    oci::Sha256 blob_hash;
+    TeeSink to_out(blob_hash, out);
+    auto compressor = make_compressor(Compression::zstd, to_out, threads);
+    oci::Sha256 tar_hash;
+    TeeSink tar_out(tar_hash, *compressor);
+    {
+        BaseTarWriter tar(tar_out);
+        for (const auto& part : parts) add_part(tar, part);
+        tar.finish();
+    }
+    compressor->finish();
+    return {.diff_id = tar_hash.finish(),
+            .digest = blob_hash.finish(),
+            .size = static_cast<std::int64_t>(blob_hash.size()),
+            .compression = Compression::zstd};
+}
+
+std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BasePart>& parts) {
+    std::unique_ptr<archive, ReadFree> in(archive_read_new());
+    std::unique_ptr<archive, WriteFree> out(archive_write_disk_new());
+    if (!in || !out) throw Error("cannot restore the base layer: out of memory");
+    // Every path written is absolute (destination() maps members into the parts' directories
+    // and refuses the rest), so ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS does not apply. And
+    // SECURE_SYMLINKS looks at every component of such a path, the user's own directories
+    // above a part too (a symlinked ~/src would be replaced by an empty directory): the parts
+    // are written at their real paths.
+    std::vector<BasePart> real_parts = parts;
+    for (auto& part : real_parts) {
+        std::error_code ec;
+        auto real = fs::weakly_canonical(part.directory, ec);
+        if (!ec) part.directory = real;
+    }
+    archive_write_disk_set_options(
+        out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK |
+                       ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+    auto state = std::make_unique<ReadState>();
+    state->source = &compressed;
+    // zstd and gzip are decoded by libarchive's built-in filters (both are linked in).
+    if (archive_read_support_format_tar(in.get()) != ARCHIVE_OK ||
+        archive_read_support_filter_zstd(in.get()) != ARCHIVE_OK ||
+        archive_read_support_filter_gzip(in.get()) != ARCHIVE_OK ||
+        archive_read_open(in.get(), state.get(), nullptr, read_source, nullptr) != ARCHIVE_OK) {
+        state->fail("cannot read the base layer", in.get());
+    }
+    std::uint64_t restored = 0;
+    for (;;) {
+        archive_entry* entry = nullptr;
+        int status = archive_read_next_header(in.get(), &entry);
+        if (status == ARCHIVE_EOF) break;
+        if (status < ARCHIVE_WARN) state->fail("the base layer is damaged", in.get());
+        const char* pathname = archive_entry_pathname(entry);
+        std::string name = pathname ? pathname : "";
+        auto where = destination(real_parts, name, entry);
+        archive_entry_set_pathname(entry, where.c_str());
+        if (archive_write_header(out.get(), entry) < ARCHIVE_WARN)
+            throw Error("cannot restore " + where.string() + ": " + archive_message(out.get()));
+        if (archive_entry_size(entry) > 0)
+            restored += copy_entry_data(in.get(), *state, out.get(), name);
+        if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)
+            throw Error("cannot restore " + where.string() + ": " + archive_message(out.get()));
+    }
+    if (archive_write_close(out.get()) < ARCHIVE_WARN)
+        throw Error("cannot finish restoring the base: " + archive_message(out.get()));
+    return restored;
+}
+
+}  // namespace cairn::assemble

@@ -1,0 +1,43 @@
+// The base layer: the compiled third-party dependencies and node_modules, as a cache blob.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "assemble/build/build_config.hpp"
+#include "assemble/layer/layer.hpp"
+
+namespace cairn::assemble {
+
+// Unlike app layers, a base keeps real mtimes, owners' ids and modes: it is a build cache, and
+// cargo decides what is fresh by mtime (a base with SOURCE_DATE_EPOCH mtimes would look stale).
+struct BasePart {
+    std::string member;               // the member prefix in the layer: "cargo/deps"
+    std::filesystem::path directory;  // where it lives on this machine
+    // Entries directly under `directory` that stay out of the layer (the workspace's own build
+    // output: a base holds third-party code only). Empty: keep everything.
+    std::function<bool(std::string_view entry)> leave_out;
+};
+
+// What goes into the base for this config: <profile dir>/{deps,.fingerprint,build} of cargo's
+// target directory and <npm dir>/node_modules.
+std::vector<BasePart> base_parts(const BuildConfig& config,
+                                 const std::filesystem::path& target_dir);
+
+// Whether the builds are already warm here: every part exists and is not empty.
+bool base_is_warm(const std::vector<BasePart>& parts);
+
+// Writes the parts that exist as one zstd tar layer to `out`.
+LayerDigests write_base_layer(const std::vector<BasePart>& parts, unsigned threads, ByteSink& out);
+
+// Unpacks a base layer (`compressed`: the blob as stored) into the parts' directories, keeping
+// mtimes and modes. A member outside every part, or climbing with "..", is a cairn::Error.
+// Returns the number of bytes of file content restored.
+std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BasePart>& parts);
+
+}  // namespace cairn::assemble

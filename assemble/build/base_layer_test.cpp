@@ -1,0 +1,174 @@
+#include "assemble/build/base_layer.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <boost/test/unit_test.hpp>
+#include <memory>
+
+#include "assemble/build/native_build.hpp"
+#include "oci/error.hpp"
+#include "oci/stream.hpp"
+#include "tree_test_support.hpp"
+
+namespace assemble = cairn::assemble;
+namespace fs = std::filesystem;
+using cairn::assemble::testing::MemorySink;
+using cairn::assemble::testing::read_file;
+using cairn::assemble::testing::ScratchDir;
+using cairn::assemble::testing::write_file;
+
+namespace {
+
+// A member of a hand-made tar: what a hostile registry could serve as a base.
+struct Member {
+    std::string name;
+    unsigned type = AE_IFREG;
+    std::string content;
+    std::string link;  // symlink target, or hard link target when `hardlink`
+    bool hardlink = false;
+};
+
+std::string tar_of(const std::vector<Member>& members) {
+    std::string bytes(1 << 20, '\0');
+    std::size_t used = 0;
+    std::unique_ptr<archive, int (*)(archive*)> tar(archive_write_new(), archive_write_free);
+    archive_write_set_format_pax_restricted(tar.get());
+    archive_write_open_memory(tar.get(), bytes.data(), bytes.size(), &used);
+    for (const auto& member : members) {
+        std::unique_ptr<archive_entry, void (*)(archive_entry*)> entry(archive_entry_new(),
+                                                                       archive_entry_free);
+        archive_entry_set_pathname(entry.get(), member.name.c_str());
+        archive_entry_set_filetype(entry.get(), member.type);
+        archive_entry_set_perm(entry.get(), 0644);
+        if (member.hardlink)
+            archive_entry_set_hardlink(entry.get(), member.link.c_str());
+        else if (member.type == AE_IFLNK)
+            archive_entry_set_symlink(entry.get(), member.link.c_str());
+        archive_entry_set_size(entry.get(), static_cast<la_int64_t>(member.content.size()));
+        BOOST_REQUIRE(archive_write_header(tar.get(), entry.get()) == ARCHIVE_OK);
+        archive_write_data(tar.get(), member.content.data(), member.content.size());
+    }
+    BOOST_REQUIRE(archive_write_close(tar.get()) == ARCHIVE_OK);
+    bytes.resize(used);
+    return bytes;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(base_layer)
+
+BOOST_AUTO_TEST_CASE(restore_puts_parts_back_with_their_mtimes) {
+    ScratchDir from;
+    write_file(from / "deps/libfnv.rlib", "rlib bytes");
+    write_file(from / "node_modules/pkg/index.js", "module.exports = 1;\n");
+    auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(48);
+    fs::last_write_time(from / "deps/libfnv.rlib", old_time);
+    std::vector<assemble::BasePart> parts{{"cargo/deps", from / "deps"},
+                                          {"npm/node_modules", from / "node_modules"}};
+    BOOST_TEST(assemble::base_is_warm(parts));
+    MemorySink blob;
+    auto digests = assemble::write_base_layer(parts, 1, blob);
+    BOOST_TEST(digests.size == static_cast<std::int64_t>(blob.bytes.size()));
+
+    ScratchDir to;
+    std::vector<assemble::BasePart> targets{{"cargo/deps", to / "t/release/deps"},
+                                            {"npm/node_modules", to / "ui/node_modules"}};
+    BOOST_TEST(!assemble::base_is_warm(targets));
+    cairn::MemorySource source(blob.bytes);
+    auto restored = assemble::restore_base_layer(source, targets);
+    BOOST_TEST(restored == 10u + 20u);
+    BOOST_TEST(read_file(to / "t/release/deps/libfnv.rlib") == "rlib bytes");
+    BOOST_TEST(read_file(to / "ui/node_modules/pkg/index.js") == "module.exports = 1;\n");
+    auto kept = std::chrono::duration_cast<std::chrono::seconds>(
+        fs::last_write_time(to / "t/release/deps/libfnv.rlib") - old_time);
+    BOOST_TEST(std::abs(kept.count()) <= 1);
+    BOOST_TEST(assemble::base_is_warm(targets));
+}
+
+BOOST_AUTO_TEST_CASE(a_member_outside_every_part_is_refused) {
+    ScratchDir from;
+    write_file(from / "deps/a", "a");
+    MemorySink blob;
+    assemble::write_base_layer({{"cargo/deps", from / "deps"}}, 1, blob);
+    ScratchDir to;
+    cairn::MemorySource source(blob.bytes);
+    BOOST_CHECK_THROW(assemble::restore_base_layer(source, {{"npm/node_modules", to / "nm"}}),
+                      cairn::Error);
+    BOOST_TEST(!fs::exists(to / "nm"));
+}
+
+BOOST_AUTO_TEST_CASE(a_hostile_base_writes_nothing_outside_its_parts) {
+    ScratchDir outside;
+    ScratchDir to;
+    auto victim = outside / "victim";
+    std::vector<assemble::BasePart> parts{{"cargo/deps", to / "deps"}};
+    auto restore = [&](const std::vector<Member>& members) {
+        auto bytes = tar_of(members);
+        cairn::MemorySource source(bytes);
+        return assemble::restore_base_layer(source, parts);
+    };
+    const std::vector<std::vector<Member>> refused{
+        {{.name = "cargo/deps/" + victim.string(), .content = "pwned"}},
+        {{.name = "cargo/deps/../../" + victim.lexically_relative(to.path()).string(),
+          .content = "pwned"}},
+        {{.name = "cargo/deps/hard", .link = victim.string(), .hardlink = true}},
+        {{.name = "cargo/deps/fifo", .type = AE_IFIFO}},
+        {{.name = "cargo/deps", .type = AE_IFLNK, .link = outside.path().string()}},
+        {{.name = "cargo/deps/link", .type = AE_IFLNK, .link = outside.path().string()},
+         {.name = "cargo/deps/link/victim", .content = "pwned"}},
+        {{.name = "cargo/deps/a/up", .type = AE_IFLNK, .link = "../../outside"}},
+    };
+    for (const auto& attack : refused) {
+        BOOST_TEST_CONTEXT("member " << attack.back().name) {
+            BOOST_CHECK_THROW(restore(attack), cairn::Error);
+            BOOST_TEST(!fs::exists(victim));
+            BOOST_TEST(!fs::exists(to / "deps/fifo"));
+        }
+    }
+    BOOST_TEST(!fs::is_symlink(to / "deps"));
+    BOOST_TEST(!fs::is_symlink(to / "deps/link"));
+    // A link that stays inside its part (node_modules/.bin/x -> ../x/cli.js) is fine.
+    restore({{.name = "cargo/deps/x/cli.js", .content = "js"},
+             {.name = "cargo/deps/.bin/x", .type = AE_IFLNK, .link = "../x/cli.js"}});
+    BOOST_TEST(read_file(to / "deps/.bin/x") == "js");
+}
+
+BOOST_AUTO_TEST_CASE(a_part_below_a_symlinked_directory_keeps_the_link) {
+    // ~/src -> /data/src: the restore writes through the user's own link, never replaces it.
+    ScratchDir home;
+    fs::create_directories(home / "data/src");
+    fs::create_directory_symlink(home / "data/src", home / "src");
+    ScratchDir from;
+    write_file(from / "deps/x.rlib", "x");
+    MemorySink blob;
+    assemble::write_base_layer({{"cargo/deps", from / "deps"}}, 1, blob);
+    cairn::MemorySource source(blob.bytes);
+    assemble::restore_base_layer(source, {{"cargo/deps", home / "src/target/deps"}});
+    BOOST_TEST(fs::is_symlink(home / "src"));
+    BOOST_TEST(read_file(home / "data/src/target/deps/x.rlib") == "x");
+}
+
+BOOST_AUTO_TEST_CASE(the_workspace_output_stays_out_of_the_base) {
+    ScratchDir from;
+    write_file(from / "deps/libfnv-1a2b3c.rlib", "third party");
+    write_file(from / "deps/sample_server-4d5e6f", "the app");
+    write_file(from / "fingerprint/fnv-1a2b3c/lib-fnv", "f");
+    write_file(from / "fingerprint/sample-4d5e6f/bin-sample-server", "f");
+    assemble::WorkspaceNames workspace{.packages = {"sample"}, .crates = {"sample_server"}};
+    auto leave_out = [&](std::string_view entry) { return workspace.owns(entry); };
+    MemorySink blob;
+    assemble::write_base_layer({{"cargo/deps", from / "deps", leave_out},
+                                {"cargo/.fingerprint", from / "fingerprint", leave_out}},
+                               1, blob);
+    ScratchDir to;
+    cairn::MemorySource source(blob.bytes);
+    assemble::restore_base_layer(
+        source, {{"cargo/deps", to / "deps"}, {"cargo/.fingerprint", to / "fingerprint"}});
+    BOOST_TEST(read_file(to / "deps/libfnv-1a2b3c.rlib") == "third party");
+    BOOST_TEST(fs::exists(to / "fingerprint/fnv-1a2b3c/lib-fnv"));
+    BOOST_TEST(!fs::exists(to / "deps/sample_server-4d5e6f"));
+    BOOST_TEST(!fs::exists(to / "fingerprint/sample-4d5e6f"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

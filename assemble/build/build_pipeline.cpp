@@ -1,0 +1,346 @@
+// The steps of `cairn build` in order, each timed; the work itself lives in the files it names.
+#include "assemble/build/build_pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <optional>
+
+#include "assemble/build/app_layers.hpp"
+#include "assemble/build/base_cache.hpp"
+#include "assemble/build/base_key.hpp"
+#include "assemble/build/base_layer.hpp"
+#include "assemble/build/build_config.hpp"
+#include "assemble/build/cache.hpp"
+#include "assemble/transport/cached_source.hpp"
+#include "assemble/layer/layer.hpp"
+#include "assemble/build/native_build.hpp"
+#include "assemble/build/process.hpp"
+#include "assemble/transport/ship.hpp"
+#include "assemble/transport/stack.hpp"
+#include "assemble/build/tag_template.hpp"
+#include "oci/blob_store.hpp"
+#include "oci/error.hpp"
+#include "oci/file.hpp"
+#include "oci/image.hpp"
+
+namespace cairn::assemble {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// What the steps share for one build (not a god object: it lives only in this file).
+struct Build {
+    const BuildOptions& options;
+    BuildObserver& observer;
+    BuildConfig config;
+    const Profile* profile = nullptr;
+    Transports transports;
+    std::unique_ptr<oci::ImageSource> base_source;  // null for scratch
+    oci::Image base;
+    fs::path cache_dir = cache_directory();
+    fs::path target_dir;
+    std::vector<BasePart> parts;
+    BuildResult result;
+
+    Build(const BuildOptions& o, BuildObserver& p)
+        : options(o),
+          observer(p),
+          config(load_build_config(o.config_file.empty() ? o.project_dir / "cairn.toml"
+                                                         : o.config_file)),
+          transports(o.transport),
+          base(scratch_image(oci::Platform::host())) {}
+
+    void say(const std::string& line) const { observer.line(line); }
+    void phase(std::string_view name) const { observer.phase(name); }
+    oci::Meter* meter() const { return &observer.meter(); }
+};
+
+void open_runtime_base(Build& build) {
+    const auto& reference = build.config.image.base;
+    if (reference.transport == ImageReference::Transport::scratch) return;
+    build.say("runtime base " + reference.text);
+    build.base_source = build.transports.open_source(reference);
+    // Its manifest is asked for every build (the tag may move); what that names by digest is
+    // read once and then comes from the cache.
+    oci::BlobStore cache(build.cache_dir);
+    CachedSource cached(*build.base_source, cache);
+    build.base = oci::load_image(cached, oci::Platform::host());
+}
+
+// REGISTRY/NAME<suffix> of the profile's registry: ":TAG" for the image, "-base:KEY" for a base.
+std::string registry_reference(const Build& build, const std::string& suffix) {
+    return build.profile->registry + "/" + build.config.image.name + suffix;
+}
+
+std::string registry_base_reference(const Build& build) {
+    return registry_reference(build, "-base:" + build.result.base_key);
+}
+
+// Where the image goes: the profile's registry, or with --local-only the --output reference
+// (default oci:<project>/cairn-out:<tag>).
+std::string output_reference(const Build& build) {
+    if (!build.options.local_only) return registry_reference(build, ":" + build.result.tag);
+    if (!build.options.output.empty()) return build.options.output;
+    return "oci:" + (build.config.project_dir / "cairn-out").string() + ":" + build.result.tag;
+}
+
+// The directories the config names, checked before any work: a clear line, not a failing tool.
+void check_directories(const BuildConfig& config) {
+    auto check = [&config](const char* key, const fs::path& directory) {
+        std::error_code ec;
+        if (!fs::is_directory(directory, ec)) {
+            throw Error(config.file.string() + ": " + key + " \"" + directory.string() +
+                        "\" is not a directory");
+        }
+    };
+    if (config.cargo) check("cargo.dir", config.cargo->dir);
+    if (config.npm) check("npm.dir", config.npm->dir);
+}
+
+// Whether the registry holds the base; with `fetch`, it is copied into the cache as well.
+// Only "no such manifest" means there is none: any other failure (auth, network after the
+// retries) stops the build here, since the push at the end needs the same registry.
+bool find_in_registry(Build& build, const BaseCache& cache, bool fetch) {
+    auto reference = registry_base_reference(build);
+    build.say("looking for base " + reference);
+    try {
+        auto source = build.transports.open_source(ImageReference::parse(reference));
+        if (!fetch) {
+            source->top();
+            return true;
+        }
+        auto start = Clock::now();
+        cache.pull(*source, build.options.jobs, build.meter());
+        build.result.times.base += seconds_since(start);
+        build.say("pulled base " + reference);
+        return true;
+    } catch (const NotFound&) {
+        build.say("no base " + reference + " yet");
+        return false;
+    }
+}
+
+// Two cairn builds of one project would restore, build and pack the same directories at once: each
+// takes the build directories first, in path order so that two builds of overlapping projects
+// cannot deadlock.
+std::vector<oci::DirectoryLock> lock_build_directories(const Build& build) {
+    std::vector<fs::path> directories;
+    if (build.config.cargo) {
+        fs::create_directories(build.target_dir);
+        directories.push_back(fs::canonical(build.target_dir));
+    }
+    if (build.config.npm) directories.push_back(fs::canonical(build.config.npm->dir));
+    std::sort(directories.begin(), directories.end());
+    directories.erase(std::unique(directories.begin(), directories.end()), directories.end());
+    std::vector<oci::DirectoryLock> locks;
+    for (const auto& directory : directories) {
+        locks.emplace_back(directory, [&build, &directory] {
+            build.say("waiting for another cairn build using " + directory.string());
+        });
+    }
+    return locks;
+}
+
+// What becomes of the base after the app build.
+struct BasePlan {
+    bool make = false;   // pack the build directories into a new base
+    bool share = false;  // push the base (made now or cached) to the registry
+};
+
+// Restores the base when one exists and the builds are not warm; says what is left to do.
+BasePlan prepare_base(Build& build, const BaseCache& cache) {
+    const auto& key = build.result.base_key;
+    bool registry = !build.options.local_only;
+    if (build.options.rebuild_base) {
+        // A forced rebuild starts cold: what is there may be what went wrong.
+        for (const auto& part : build.parts) fs::remove_all(part.directory);
+        build.say("base " + key + ": rebuilding from scratch (--rebuild-base)");
+        return {.make = true, .share = registry};
+    }
+    BasePlan plan;
+    bool warm = base_is_warm(build.parts);
+    bool cached = cache.has();
+    if (cached) {
+        cache.mark_used();
+        // Made by a --local-only build, or its push failed: the registry is the shared cache,
+        // so it goes there now.
+        if (registry && !find_in_registry(build, cache, false)) {
+            build.say("base " + key + ": only in the local cache, pushed after the build");
+            plan.share = true;
+        }
+    } else if (registry) {
+        cached = find_in_registry(build, cache, !warm);
+    }
+    if (!cached) {
+        build.say("base " + key + ": none yet, building the dependencies");
+        return {.make = true, .share = registry};
+    }
+    if (warm) {
+        build.say("base " + key + ": build directories already warm, not restored");
+        return plan;
+    }
+    auto start = Clock::now();
+    auto bytes = cache.restore(build.parts, build.meter());
+    build.result.base_restored = true;
+    build.result.times.base += seconds_since(start);
+    build.say("base " + key + ": restored " + std::to_string(bytes) + " bytes from " +
+              cache.reference());
+    return plan;
+}
+
+void store_base(Build& build, const BaseCache& cache) {
+    build.phase("base");
+    auto start = Clock::now();
+    // The base is packed after the whole build; the workspace's own crates stay out of it, as
+    // they change with every commit and would only make the base bigger.
+    auto parts = build.parts;
+    if (build.config.cargo) {
+        auto workspace = std::make_shared<WorkspaceNames>(workspace_names(*build.config.cargo));
+        for (auto& part : parts) {
+            if (!part.member.starts_with("cargo/")) continue;
+            part.leave_out = [workspace](std::string_view entry) { return workspace->owns(entry); };
+        }
+    }
+    auto digests = cache.store(parts, build.options.jobs);
+    build.result.base_built = true;
+    build.say("base " + build.result.base_key + ": stored " +
+              std::string(digests.digest.short_hex()) + " (" + std::to_string(digests.size) +
+              " bytes) in " + cache.reference());
+    build.result.times.base += seconds_since(start);
+}
+
+void push_base(Build& build, const BaseCache& cache) {
+    build.phase("base");
+    auto start = Clock::now();
+    auto reference = registry_base_reference(build);
+    build.say("pushing base " + reference);
+    auto target = build.transports.open_target(ImageReference::parse(reference));
+    cache.push(*target, build.options.jobs, build.meter());
+    build.result.times.base += seconds_since(start);
+}
+
+// `git …` in the project, or empty with `problem` saying why (outside a checkout, git missing,
+// "dubious ownership" in a CI container): expand_tag says so if the template needs the value.
+std::string git_value(const Build& build, const std::vector<std::string>& argv,
+                      std::string& problem) {
+    try {
+        return capture_output(argv, build.config.project_dir);
+    } catch (const Error& e) {
+        problem = e.what();
+        return "";
+    }
+}
+
+std::string image_tag(const Build& build) {
+    // {date} is SOURCE_DATE_EPOCH's day when it is set, so a reproducible build tags alike.
+    std::int64_t epoch = source_date_epoch();
+    TagValues values{.date = utc_date(epoch > 0 ? epoch : std::time(nullptr)),
+                     .env = build.options.env};
+    const auto& tag = build.profile->tag;
+    if (tag.find("{git_") != std::string::npos) {
+        values.git_short =
+            git_value(build, {"git", "rev-parse", "--short", "HEAD"}, values.git_problem);
+        values.git_sha = git_value(build, {"git", "rev-parse", "HEAD"}, values.git_problem);
+    }
+    return expand_tag(tag, values);
+}
+
+void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& store) {
+    build.phase("push");
+    auto start = Clock::now();
+    auto target_text = output_reference(build);
+    auto target = build.transports.open_target(ImageReference::parse(target_text));
+    if (build.base_source) Transports::mount_from(*build.base_source, *target);
+    build.say("writing " + target_text);
+    auto stats =
+        ship(*target, build.base_source.get(), store, image, build.options.jobs, build.meter());
+    build.result.image = target_text;
+    build.result.digest = image.manifest.digest.str();
+    build.result.bytes_written = stats.bytes_written;
+    build.result.bytes_skipped = stats.bytes_skipped;
+    build.result.times.push = seconds_since(start);
+}
+
+void deploy(Build& build) {
+    const auto& command = build.profile->deploy;
+    if (!command || build.options.no_deploy || build.options.local_only) return;
+    build.phase("deploy");
+    auto start = Clock::now();
+    auto text = expand_deploy(*command, {.image = build.result.image,
+                                         .digest = build.result.digest,
+                                         .tag = build.result.tag,
+                                         .env = build.options.env});
+    build.say("deploy: " + text);
+    auto result =
+        run_process({"/bin/sh", "-c", text}, {.directory = build.config.project_dir},
+                    [&build](std::string_view line) { build.say("deploy| " + std::string(line)); });
+    build.result.times.deploy = seconds_since(start);
+    if (result.exit_status != 0) {
+        throw Error("the deploy command of profile " + build.options.env +
+                    " failed with exit status " + std::to_string(result.exit_status) +
+                    " (the image " + build.result.image + "@" + build.result.digest +
+                    " was pushed)");
+    }
+    build.result.deployed = true;
+}
+
+}  // namespace
+
+BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
+    Build build(options, observer);
+    std::optional<oci::DirectoryLock> cache_use(use_cache(build.cache_dir, [&build] {
+        build.say("waiting for `cairn cache gc` to finish with " + build.cache_dir.string());
+    }));
+    build.profile = &build.config.profile(options.env);
+    check_directories(build.config);
+    build.result.tag = image_tag(build);  // first: a template without a value fails at once
+    build.phase("base");
+    open_runtime_base(build);
+    build.result.base_key =
+        BaseKey::of(gather_base_key_inputs(build.config, build.base.manifest_blob.digest.str()))
+            .display();
+    if (build.config.cargo) build.target_dir = target_directory(*build.config.cargo, {});
+    build.parts = base_parts(build.config, build.target_dir);
+
+    BaseCache cache(build.cache_dir, build.config.image.name, build.result.base_key);
+    build.result.base_reference = cache.reference();
+    auto locks = lock_build_directories(build);
+    // A project of files alone has nothing to compile, so no base to look for or make.
+    auto base_plan = build.parts.empty() ? BasePlan{} : prepare_base(build, cache);
+
+    auto start = Clock::now();
+    build.phase("app build");
+    run_native_build(build.config, {.target_dir = build.target_dir},
+                     [&build](std::string_view line) { build.say(std::string(line)); });
+    build.result.times.app_build = seconds_since(start);
+    if (base_plan.make) store_base(build, cache);
+    if (base_plan.share) push_base(build, cache);
+
+    build.phase("layers");
+    start = Clock::now();
+    oci::BlobStore store(build.cache_dir);
+    auto layers = make_app_layers(build.config, build.target_dir, store,
+                                  {.threads = build.options.jobs,
+                                   .say = [&build](const std::string& line) { build.say(line); }},
+                                  build.result.layers);
+    auto image = stack(build.base, layers, config_changes(build.config.image), source_date_epoch());
+    build.result.times.layers = seconds_since(start);
+    locks.clear();  // the layers are made: the push reads only the cache
+
+    ship_image(build, image, store);
+    cache_use.reset();  // the deploy command may itself run `cairn cache gc`
+    deploy(build);
+    return std::move(build.result);
+}
+
+}  // namespace cairn::assemble

@@ -1,0 +1,75 @@
+// `cairn build`: base key, base restore or build, native app build, app layers, stack, ship,
+// deploy.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "assemble/transport/transport.hpp"
+#include "oci/progress.hpp"
+
+namespace cairn::assemble {
+
+struct BuildOptions {
+    std::string env = "dev";                  // the profile
+    std::filesystem::path project_dir = ".";  // -C
+    std::filesystem::path config_file;        // --config; empty: <project_dir>/cairn.toml
+    bool local_only = false;                  // no registry: write `output`
+    bool rebuild_base = false;                // removes the base's directories, builds them anew
+    bool no_deploy = false;
+    std::string output;  // --output; empty: oci:<project>/cairn-out:<tag>
+    TransportOptions transport;
+    unsigned jobs = 1;
+};
+
+struct BuiltLayer {
+    std::string kind;  // "ui", "bin", "files"
+    std::string digest;
+    std::int64_t size = 0;
+    bool reused = false;  // the same content as an earlier build's: its cached blob, not compressed
+};
+
+// Seconds per phase of the pipeline.
+struct PhaseTimes {
+    double base = 0;       // restoring the base, or storing (and pushing) a new one
+    double app_build = 0;  // cargo and npm (dependencies too when the base was not restored)
+    double layers = 0;
+    double push = 0;  // or the write of --output
+    double deploy = 0;
+};
+
+struct BuildResult {
+    std::string base_key;        // "cargo-<12 hex>"
+    std::string base_reference;  // where the base is cached
+    bool base_restored = false;
+    bool base_built = false;
+    std::string image;   // what was written: REGISTRY/NAME:TAG or the --output reference
+    std::string digest;  // sha256:… of the manifest
+    std::string tag;
+    std::vector<BuiltLayer> layers;
+    std::uint64_t bytes_written = 0;
+    std::uint64_t bytes_skipped = 0;
+    bool deployed = false;
+    PhaseTimes times;
+};
+
+// What a build tells its user as it goes.
+class BuildObserver {
+  public:
+    virtual ~BuildObserver() = default;
+    // A status line, or a line of a tool's output ("cargo| …", "npm| …", "deploy| …"). Called
+    // from more than one thread, never from two at once.
+    virtual void line(std::string_view text) = 0;
+    // A phase begins: "base", "app build", "layers", "push", "deploy". The bytes of its
+    // transfers count into meter(), which the observer resets here.
+    virtual void phase(std::string_view name) = 0;
+    virtual oci::Meter& meter() = 0;
+};
+
+// Runs the whole pipeline. Every failure is a cairn::Error saying which step failed.
+BuildResult run_build(const BuildOptions& options, BuildObserver& observer);
+
+}  // namespace cairn::assemble

@@ -1,0 +1,209 @@
+// Two tool runs on two threads, their output interleaved line by line through one callback.
+#include "assemble/build/native_build.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "assemble/build/process.hpp"
+#include "oci/digest.hpp"
+#include "oci/error.hpp"
+#include "oci/file.hpp"
+#include "oci/json.hpp"
+#include "registry/authenticator.hpp"
+
+namespace cairn::assemble {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string package_lock_digest(const NpmSection& npm) {
+    std::error_code ec;
+    auto lock = npm.dir / "package-lock.json";
+    if (!fs::exists(lock, ec)) return "none";
+    return oci::Digest::of(oci::read_small_file(lock, 256u << 20)).str();
+}
+
+// cargo's build scripts and npm's install scripts are third-party code: the registry token
+// cairn was given is not theirs to read.
+const std::vector<std::string> kWithheld{registry::kAadTokenVariable};
+
+// Runs one step; a non-zero exit is a cairn::Error with the tool's last lines. Once the other
+// tool failed (options.cancelled), no step starts.
+void run_step(const std::vector<std::string>& argv, ProcessOptions options,
+              const std::function<void(std::string_view)>& on_line) {
+    if (options.cancelled && options.cancelled->load())
+        throw Error("`" + command_text(argv) + "` not started: the other tool failed");
+    options.keep_lines = 20;
+    auto result = run_process(argv, options, on_line);
+    if (result.exit_status == 0) return;
+    // One line (the cli's contract); the lines themselves went through `on_line` as they came
+    // and stay on the error for callers that want them.
+    std::string last;
+    for (auto it = result.tail.rbegin(); it != result.tail.rend() && last.empty(); ++it) {
+        if (it->find_first_not_of(" \t") != std::string::npos) last = *it;
+    }
+    std::string message = "`" + command_text(argv) + "` in " + options.directory.string() +
+                          " failed with exit status " + std::to_string(result.exit_status);
+    if (!last.empty()) message += ": " + last.substr(last.find_first_not_of(" \t"));
+    throw ToolFailure(message, result.exit_status, result.tail);
+}
+
+void build_cargo(const CargoSection& cargo, const fs::path& target_dir,
+                 const std::atomic<bool>& cancelled,
+                 const std::function<void(std::string_view)>& on_line) {
+    ProcessOptions options{
+        .directory = cargo.dir,
+        .env = {{"CARGO_TARGET_DIR", target_dir.string()}, {"CARGO_TERM_COLOR", "never"}},
+        .unset = kWithheld,
+        .cancelled = &cancelled};
+    run_step(cargo_build_command(cargo), options, on_line);
+}
+
+void build_npm(const NpmSection& npm, bool install, const std::atomic<bool>& cancelled,
+               const std::function<void(std::string_view)>& on_line) {
+    ProcessOptions options{.directory = npm.dir,
+                           .env = {{"NO_COLOR", "1"}},
+                           .unset = kWithheld,
+                           .cancelled = &cancelled};
+    if (install || npm_install_needed(npm)) {
+        run_step({"npm", "ci", "--no-audit", "--no-fund"}, options, on_line);
+        // A project without dependencies gets no node_modules from npm: make it, so that the
+        // stamp (which travels in the base layer) has a place.
+        fs::create_directories(npm.dir / "node_modules");
+        oci::TemporaryFile stamp(npm_install_stamp(npm));
+        stamp.write(package_lock_digest(npm));
+        stamp.commit();
+    }
+    run_step({"npm", "run", npm.script}, options, on_line);
+}
+
+}  // namespace
+
+fs::path profile_directory(const fs::path& target_dir, const std::string& profile) {
+    if (profile == "dev" || profile == "test") return target_dir / "debug";
+    if (profile == "release" || profile == "bench") return target_dir / "release";
+    return target_dir / profile;
+}
+
+fs::path target_directory(const CargoSection& cargo, const NativeBuildOptions& options) {
+    return options.target_dir.empty() ? cargo.dir / "target" : options.target_dir;
+}
+
+std::vector<std::string> cargo_build_command(const CargoSection& cargo) {
+    std::vector<std::string> argv{"cargo", "build", "--profile", cargo.profile};
+    for (const auto& bin : cargo.bins) {
+        argv.push_back("--bin");
+        argv.push_back(bin);
+    }
+    if (!cargo.features.empty()) {
+        std::string joined;
+        for (const auto& feature : cargo.features) joined += (joined.empty() ? "" : ",") + feature;
+        argv.push_back("--features");
+        argv.push_back(joined);
+    }
+    return argv;
+}
+
+bool WorkspaceNames::owns(std::string_view entry) const {
+    // cargo's names end in "-<metadata hash>" and perhaps an extension; the hash never holds a
+    // "-", so the name is what comes before the last one.
+    auto dash = entry.rfind('-');
+    if (dash == std::string_view::npos) return false;
+    std::string name(entry.substr(0, dash));
+    if (packages.contains(name) || crates.contains(name)) return true;
+    return name.starts_with("lib") && crates.contains(name.substr(3));
+}
+
+WorkspaceNames workspace_names(const CargoSection& cargo) {
+    std::vector<std::string> argv{"cargo", "metadata", "--no-deps", "--format-version",
+                                  "1",     "--offline"};
+    auto output = capture_output(argv, cargo.dir);
+    // stdout and stderr come merged: the document is the one line that is a JSON object.
+    std::string_view document;
+    for (std::size_t start = 0; start < output.size();) {
+        auto end = output.find('\n', start);
+        if (end == std::string::npos) end = output.size();
+        std::string_view line(output.data() + start, end - start);
+        if (line.starts_with('{')) document = line;
+        start = end + 1;
+    }
+    std::string what = "the output of `" + command_text(argv) + "` in " + cargo.dir.string();
+    if (document.empty()) throw Error(what + " holds no JSON document");
+    auto metadata = oci::json::parse_object(document, what, 256u << 20);
+    WorkspaceNames names;
+    const auto* packages = oci::json::optional_array(metadata, "packages", what);
+    if (packages == nullptr) throw Error(what + " lists no packages");
+    for (const auto& package : packages->GetArray()) {
+        if (!package.IsObject()) throw Error(what + " has a package that is not an object");
+        names.packages.insert(oci::json::required_string(package, "name", what));
+        const auto* targets = oci::json::optional_array(package, "targets", what);
+        if (targets == nullptr) continue;
+        for (const auto& target : targets->GetArray()) {
+            if (!target.IsObject()) throw Error(what + " has a target that is not an object");
+            auto crate = oci::json::required_string(target, "name", what);
+            std::replace(crate.begin(), crate.end(), '-', '_');
+            names.crates.insert(crate);
+        }
+    }
+    return names;
+}
+
+fs::path npm_install_stamp(const NpmSection& npm) {
+    return npm.dir / "node_modules" / ".cairn-package-lock";
+}
+
+bool npm_install_needed(const NpmSection& npm) {
+    // By content, not mtime: a fresh checkout's lock file is newer than a restored base.
+    std::error_code ec;
+    auto stamp = npm_install_stamp(npm);
+    if (!fs::is_regular_file(stamp, ec)) return true;
+    return oci::read_small_file(stamp, 1024) != package_lock_digest(npm);
+}
+
+void run_native_build(const BuildConfig& config, const NativeBuildOptions& options,
+                      const BuildOutput& output) {
+    std::mutex lock;
+    auto prefixed = [&](std::string prefix) {
+        return [&, prefix](std::string_view line) {
+            std::lock_guard guard(lock);
+            if (output) output(prefix + std::string(line));
+        };
+    };
+    // The first failure is the one reported, and it stops the other tool: its SIGTERM is a
+    // consequence, not news, and waiting for it to finish would only delay the report.
+    std::exception_ptr first_error;
+    std::atomic<bool> cancelled = false;
+    auto failed = [&](std::exception_ptr error) {
+        std::lock_guard guard(lock);
+        if (first_error) return;
+        first_error = std::move(error);
+        cancelled = true;  // before the stop: a child registered after it reads the flag
+        stop_running_processes();
+    };
+    std::optional<std::thread> npm_thread;
+    if (config.npm) {
+        npm_thread.emplace([&] {
+            try {
+                build_npm(*config.npm, options.npm_install, cancelled, prefixed("npm| "));
+            } catch (...) {
+                failed(std::current_exception());
+            }
+        });
+    }
+    if (config.cargo) {
+        try {
+            build_cargo(*config.cargo, target_directory(*config.cargo, options), cancelled,
+                        prefixed("cargo| "));
+        } catch (...) {
+            failed(std::current_exception());
+        }
+    }
+    if (npm_thread) npm_thread->join();
+    if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace cairn::assemble

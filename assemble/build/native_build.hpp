@@ -1,0 +1,75 @@
+// The app's own builds, run natively: `cargo build` and `npm ci` / `npm run <script>`, in parallel.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "assemble/build/build_config.hpp"
+#include "oci/error.hpp"
+
+namespace cairn::assemble {
+
+// A build tool that failed: the message is one line (command, directory, exit status, its last
+// non-blank line); `tail` keeps its last 20 lines.
+class ToolFailure : public Error {
+  public:
+    ToolFailure(const std::string& message, int exit_status, std::vector<std::string> tail)
+        : Error(message), exit_status(exit_status), tail(std::move(tail)) {}
+    int exit_status;
+    std::vector<std::string> tail;
+};
+
+// Where cargo puts its output: CARGO_TARGET_DIR, chosen by cairn.
+struct NativeBuildOptions {
+    std::filesystem::path target_dir;  // empty: <cargo.dir>/target
+    // Run `npm ci` even when node_modules exists (package-lock.json changed since the last).
+    bool npm_install = false;
+};
+
+// One line of a tool's output, prefixed: "cargo| …", "npm| ". Called from the build threads,
+// one line at a time (never two at once).
+using BuildOutput = std::function<void(std::string_view line)>;
+
+// The directory cargo writes a profile's output to: "release" and "bench" -> release,
+// "dev" and "test" -> debug, a custom profile -> its name.
+std::filesystem::path profile_directory(const std::filesystem::path& target_dir,
+                                        const std::string& profile);
+
+// The target directory used for `cargo`: options.target_dir, else <cargo.dir>/target.
+std::filesystem::path target_directory(const CargoSection& cargo,
+                                       const NativeBuildOptions& options);
+
+// The argv of the cargo build.
+std::vector<std::string> cargo_build_command(const CargoSection& cargo);
+
+// The workspace's own packages, by the names cargo gives their output: a package's name in
+// ".fingerprint/<package>-<hash>" and "build/<package>-<hash>", its targets' crate names ("-"
+// made "_") in "deps/lib<crate>-<hash>.rlib" and "deps/<crate>-<hash>". What is not theirs in
+// those directories is the third-party build output a base keeps.
+struct WorkspaceNames {
+    std::set<std::string> packages;
+    std::set<std::string> crates;
+
+    // Whether `entry`, a name directly under deps/, .fingerprint/ or build/, is the workspace's.
+    bool owns(std::string_view entry) const;
+};
+
+// Asks `cargo metadata --no-deps` (offline, no build) in cargo.dir.
+WorkspaceNames workspace_names(const CargoSection& cargo);
+
+// Runs the builds the config names, cargo and npm at once. SOURCE_DATE_EPOCH and the rest of
+// cairn's environment pass through. A failure is a ToolFailure; when both fail, cargo's is
+// reported.
+void run_native_build(const BuildConfig& config, const NativeBuildOptions& options,
+                      const BuildOutput& output);
+
+// Whether `npm ci` is needed: no stamp of a finished `npm ci` in node_modules, or one made
+// for other package-lock.json content.
+bool npm_install_needed(const NpmSection& npm);
+std::filesystem::path npm_install_stamp(const NpmSection& npm);
+
+}  // namespace cairn::assemble

@@ -1,0 +1,204 @@
+#include "assemble/build/native_build.hpp"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+#include "assemble/build/process.hpp"
+#include "oci/error.hpp"
+#include "tree_test_support.hpp"
+
+namespace assemble = cairn::assemble;
+namespace fs = std::filesystem;
+using cairn::assemble::testing::ScratchDir;
+using cairn::assemble::testing::write_file;
+
+namespace {
+
+// Fake cargo and npm first on PATH for the life of the object.
+class FakeTools {
+  public:
+    FakeTools(const std::string& cargo, const std::string& npm) {
+        write_tool("cargo", cargo);
+        write_tool("npm", npm);
+        const char* path = std::getenv("PATH");
+        saved_path_ = path ? path : "";
+        ::setenv("PATH", (bin_.path().string() + ":" + saved_path_).c_str(), 1);
+    }
+    ~FakeTools() { ::setenv("PATH", saved_path_.c_str(), 1); }
+    FakeTools(const FakeTools&) = delete;
+    FakeTools& operator=(const FakeTools&) = delete;
+
+  private:
+    void write_tool(const std::string& name, const std::string& script) {
+        write_file(bin_ / name, "#!/bin/sh\n" + script + "\n");
+        fs::permissions(bin_ / name, fs::perms::owner_all);
+    }
+    ScratchDir bin_;
+    std::string saved_path_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(native_build)
+
+BOOST_AUTO_TEST_CASE(profile_directories_follow_cargo) {
+    fs::path t = "/t";
+    BOOST_TEST(assemble::profile_directory(t, "release") == fs::path("/t/release"));
+    BOOST_TEST(assemble::profile_directory(t, "dev") == fs::path("/t/debug"));
+    BOOST_TEST(assemble::profile_directory(t, "test") == fs::path("/t/debug"));
+    BOOST_TEST(assemble::profile_directory(t, "bench") == fs::path("/t/release"));
+    BOOST_TEST(assemble::profile_directory(t, "ci-fast") == fs::path("/t/ci-fast"));
+}
+
+BOOST_AUTO_TEST_CASE(cargo_command_names_profile_bins_and_features) {
+    assemble::CargoSection cargo{
+        .dir = "/p", .profile = "release", .bins = {"a", "b"}, .features = {"x", "y"}};
+    std::vector<std::string> expected{"cargo", "build", "--profile", "release",    "--bin",
+                                      "a",     "--bin", "b",         "--features", "x,y"};
+    BOOST_TEST(assemble::cargo_build_command(cargo) == expected, boost::test_tools::per_element());
+    cargo.features.clear();
+    BOOST_TEST(assemble::cargo_build_command(cargo).size() == 8u);
+    BOOST_TEST(assemble::target_directory(cargo, {}) == fs::path("/p/target"));
+    BOOST_TEST(assemble::target_directory(cargo, {.target_dir = "/elsewhere"}) ==
+               fs::path("/elsewhere"));
+}
+
+BOOST_AUTO_TEST_CASE(workspace_output_is_told_by_cargo_names) {
+    assemble::WorkspaceNames workspace{.packages = {"sample", "my-lib"},
+                                       .crates = {"sample_server", "my_lib"}};
+    for (const char* entry : {"sample-0f1e2d3c4b5a6978", "sample_server-0f1e2d3c4b5a6978",
+                              "sample_server-0f1e2d3c4b5a6978.d", "libmy_lib-0f1e2d3c.rlib",
+                              "libmy_lib-0f1e2d3c.rmeta", "my-lib-0f1e2d3c"}) {
+        BOOST_TEST(workspace.owns(entry), entry);
+    }
+    for (const char* entry : {"fnv-0f1e2d3c", "libfnv-0f1e2d3c.rlib", "percent-encoding-0f1e2d3c",
+                              "libc-0f1e2d3c.d", "liblibc-0f1e2d3c.rlib", "sample", "my"}) {
+        BOOST_TEST(!workspace.owns(entry), entry);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(npm_install_is_needed_without_a_matching_stamp) {
+    ScratchDir dir;
+    write_file(dir / "package-lock.json", "{\"lockfileVersion\": 3}");
+    assemble::NpmSection npm{.dir = dir.path(), .script = "build", .output = dir / "out"};
+    BOOST_TEST(assemble::npm_install_needed(npm));
+    fs::create_directories(dir / "node_modules");
+    BOOST_TEST(assemble::npm_install_needed(npm));
+}
+
+BOOST_AUTO_TEST_CASE(process_output_comes_by_line_with_the_exit_status) {
+    std::vector<std::string> lines;
+    auto result = assemble::run_process(
+        {"/bin/sh", "-c", "echo one; echo two >&2; printf three; exit 3"}, {.keep_lines = 2},
+        [&](std::string_view line) { lines.emplace_back(line); });
+    BOOST_TEST(result.exit_status == 3);
+    BOOST_TEST(lines == (std::vector<std::string>{"one", "two", "three"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(result.tail == (std::vector<std::string>{"two", "three"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(process_gets_directory_and_environment) {
+    ScratchDir dir;
+    std::vector<std::string> lines;
+    auto result =
+        assemble::run_process({"/bin/sh", "-c", "pwd; echo $CAIRN_TEST_VALUE"},
+                              {.directory = dir.path(), .env = {{"CAIRN_TEST_VALUE", "v1"}}},
+                              [&](std::string_view line) { lines.emplace_back(line); });
+    BOOST_TEST(result.exit_status == 0);
+    BOOST_REQUIRE(lines.size() == 2u);
+    BOOST_TEST(fs::equivalent(lines[0], dir.path()));
+    BOOST_TEST(lines[1] == "v1");
+}
+
+BOOST_AUTO_TEST_CASE(process_environment_can_withhold_a_variable) {
+    ::setenv("CAIRN_TEST_SECRET", "s3cret", 1);
+    std::vector<std::string> lines;
+    assemble::run_process({"/bin/sh", "-c", "echo ${CAIRN_TEST_SECRET:-withheld}"},
+                          {.unset = {"CAIRN_TEST_SECRET"}},
+                          [&](std::string_view line) { lines.emplace_back(line); });
+    ::unsetenv("CAIRN_TEST_SECRET");
+    BOOST_TEST(lines == (std::vector<std::string>{"withheld"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_run_ends_with_its_child_not_with_what_it_left_running) {
+    // The subshell keeps the output pipe open 20 s longer than its parent lives.
+    std::vector<std::string> lines;
+    auto result = assemble::run_process({"/bin/sh", "-c", "(sleep 20; echo late) & echo $!"}, {},
+                                        [&](std::string_view line) { lines.emplace_back(line); });
+    BOOST_TEST(result.exit_status == 0);
+    BOOST_REQUIRE(lines.size() == 1u);  // "late" would mean the run waited for the subshell
+    ::kill(std::stoi(lines.front()), SIGKILL);
+}
+
+BOOST_AUTO_TEST_CASE(the_child_leads_a_session_of_its_own) {
+    // No controlling terminal to stop on, and one group for cairn to stop as a whole.
+    std::vector<std::string> lines;
+    assemble::run_process({"/bin/sh", "-c", "echo $$ $(cut -d' ' -f6 /proc/$$/stat)"}, {},
+                          [&](std::string_view line) { lines.emplace_back(line); });
+    BOOST_REQUIRE(lines.size() == 1u);
+    auto space = lines[0].find(' ');
+    BOOST_TEST(lines[0].substr(0, space) == lines[0].substr(space + 1));  // pid == session id
+}
+
+BOOST_AUTO_TEST_CASE(a_run_cancelled_before_it_starts_is_stopped_at_once) {
+    std::atomic<bool> cancelled = true;
+    auto result = assemble::run_process({"sleep", "20"}, {.cancelled = &cancelled}, {});
+    BOOST_TEST(result.exit_status == 128 + SIGTERM);
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_line_callback_leaves_no_child_behind) {
+    // Left alone, the child would write `finished` after 20 s.
+    ScratchDir dir;
+    pid_t shell = 0;
+    BOOST_CHECK_THROW(assemble::run_process({"/bin/sh", "-c", "echo $$; sleep 20; touch finished"},
+                                            {.directory = dir.path()},
+                                            [&](std::string_view line) {
+                                                shell = std::stoi(std::string(line));
+                                                throw std::runtime_error("stop");
+                                            }),
+                      std::runtime_error);
+    BOOST_REQUIRE(shell > 0);
+    BOOST_TEST(::kill(shell, 0) == -1);  // reaped, not a zombie
+    BOOST_TEST(!fs::exists(dir / "finished"));
+}
+
+BOOST_AUTO_TEST_CASE(the_registry_token_is_withheld_from_the_tools) {
+    ScratchDir project;
+    write_file(project / "package-lock.json", "{}");
+    FakeTools tools("echo token=${CAIRN_AAD_ACCESS_TOKEN:-withheld}",
+                    "echo token=${CAIRN_AAD_ACCESS_TOKEN:-withheld}");
+    ::setenv("CAIRN_AAD_ACCESS_TOKEN", "aad-secret", 1);
+    assemble::BuildConfig config;
+    config.cargo = assemble::CargoSection{.dir = project.path(), .bins = {"app"}};
+    config.npm = assemble::NpmSection{.dir = project.path(), .script = "build"};
+    std::vector<std::string> lines;
+    assemble::run_native_build(config, {.target_dir = project / "target"},
+                               [&](std::string_view line) { lines.emplace_back(line); });
+    ::unsetenv("CAIRN_AAD_ACCESS_TOKEN");
+    BOOST_TEST(lines.size() == 3u);  // cargo build, npm ci, npm run build
+    for (const auto& line : lines) BOOST_TEST(line.ends_with("token=withheld"), line);
+}
+
+BOOST_AUTO_TEST_CASE(the_first_failure_is_reported_and_stops_the_other_tool) {
+    ScratchDir project;
+    write_file(project / "package-lock.json", "{}");
+    // cargo would print "done" after 20 s; npm fails at once.
+    FakeTools tools("echo compiling; sleep 20; echo done", "echo broken lockfile; exit 3");
+    assemble::BuildConfig config;
+    config.cargo = assemble::CargoSection{.dir = project.path(), .bins = {"app"}};
+    config.npm = assemble::NpmSection{.dir = project.path(), .script = "build"};
+    std::vector<std::string> lines;
+    BOOST_CHECK_EXCEPTION(
+        assemble::run_native_build(config, {.target_dir = project / "target"},
+                                   [&](std::string_view line) { lines.emplace_back(line); }),
+        cairn::Error, [](const cairn::Error& e) {
+            return std::string(e.what()).find("npm ci") != std::string::npos;
+        });
+    for (const auto& line : lines) BOOST_TEST(line != "cargo| done");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

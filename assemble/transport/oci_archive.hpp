@@ -1,0 +1,56 @@
+// `oci-archive:FILE[:TAG]`: an OCI image layout as one tar file, read and written whole.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "assemble/transport/archive_tar.hpp"
+#include "oci/image_source.hpp"
+#include "oci/layout.hpp"
+
+namespace cairn::assemble {
+
+// Reads an oci-archive: its members are extracted into a private directory under $TMPDIR
+// (removed with the source), which is then read as a layout; TAG means what it means for
+// oci: (the ref name in index.json; without one, the only image). Errors name the archive,
+// never the private directory.
+class OciArchiveSource : public oci::ImageSource {
+public:
+    OciArchiveSource(const std::filesystem::path& file, std::string tag);
+    std::string name() const override { return name_; }
+    oci::ManifestBlob top() override;
+    oci::ManifestBlob manifest(const oci::Descriptor& descriptor) override;
+    std::unique_ptr<ByteSource> open_blob(const oci::Descriptor& descriptor) override;
+    std::string read_blob(const oci::Descriptor& descriptor, std::size_t max_size) override;
+
+private:
+    std::string name_;
+    std::string archive_name_;  // "oci-archive:FILE": what the private layout is called in errors
+    ExtractedArchive archive_;
+    std::optional<oci::LayoutSource> layout_;
+};
+
+// Writes an oci-archive: the layout is built in a private directory next to FILE, and when
+// the manifest arrives (last) a reproducible tar of it is written to a temporary file that is
+// then renamed over FILE. Readers never see a partial archive, and a failed copy leaves FILE
+// as it was. As skopeo does, an existing FILE is replaced, not added to: the new archive
+// holds this image only, tagged TAG (or untagged).
+class OciArchiveTarget : public oci::ImageTarget {
+public:
+    OciArchiveTarget(const std::filesystem::path& file, std::string tag);
+    std::string name() const override { return name_; }
+    bool has_blob(const oci::Descriptor& descriptor) override;
+    void put_blob(const oci::Descriptor& descriptor, ByteSource& content) override;
+    void put_manifest(const oci::ManifestBlob& manifest) override;
+    void put_child_manifest(const oci::ManifestBlob& manifest) override;
+
+private:
+    std::filesystem::path file_;
+    std::string name_;
+    ScratchDirectory directory_;
+    oci::LayoutTarget layout_;
+};
+
+}  // namespace cairn::assemble

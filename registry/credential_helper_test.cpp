@@ -120,20 +120,4 @@ BOOST_AUTO_TEST_CASE(helper_that_ignores_its_input) {
     BOOST_TEST(!registry::CredentialHelper("deaf", 5s).get(big));
 }
 
-BOOST_AUTO_TEST_CASE(child_results) {
-    auto result = registry::run_child({"sh", "-c", "cat; echo oops >&2; exit 7"}, "in", 5s, 1024);
-    BOOST_TEST(result.started);
-    BOOST_TEST(result.exit_status == 7);
-    BOOST_TEST(result.out == "in");
-    BOOST_TEST(result.err == "oops\n");
-    result = registry::run_child({"sh", "-c", "kill -TERM $$"}, "", 5s, 1024);
-    BOOST_TEST(result.exit_status == 128 + SIGTERM);
-    result = registry::run_child({"sh", "-c", "head -c 5000 /dev/zero"}, "", 5s, 1000);
-    BOOST_TEST(result.output_truncated);
-    BOOST_TEST(result.out.size() == 1000u);
-    result = registry::run_child({"/nonexistent/program"}, "", 5s, 1000);
-    BOOST_TEST(!result.started);
-    BOOST_TEST(result.start_errno == ENOENT);
-}
-
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "assemble/build/process.hpp"
+#include "registry/child_process.hpp"
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
@@ -62,14 +62,14 @@ BaseKeyInputs gather_base_key_inputs(const BuildConfig& config, const std::strin
     if (config.cargo) {
         inputs.cargo_lock = read_lock_file(config.cargo->dir / "Cargo.lock",
                                            "run `cargo generate-lockfile` and commit it");
-        inputs.rustc_version = capture_output({"rustc", "-vV"}, config.cargo->dir);
+        inputs.rustc_version = registry::capture_output({"rustc", "-vV"}, config.cargo->dir);
         inputs.cargo_profile = config.cargo->profile;
         inputs.features = config.cargo->features;
     }
     if (config.npm) {
         inputs.package_lock = read_lock_file(config.npm->dir / "package-lock.json",
                                              "run `npm install` and commit it");
-        inputs.node_version = capture_output({"node", "--version"}, config.npm->dir);
+        inputs.node_version = registry::capture_output({"node", "--version"}, config.npm->dir);
     }
     return inputs;
 }

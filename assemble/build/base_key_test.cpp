@@ -3,7 +3,7 @@
 #include <boost/test/unit_test.hpp>
 #include <functional>
 
-#include "assemble/build/process.hpp"
+#include "registry/child_process.hpp"
 #include "oci/error.hpp"
 
 namespace assemble = cairn::assemble;
@@ -77,12 +77,6 @@ BOOST_AUTO_TEST_CASE(moving_bytes_between_fields_changes_the_key) {
     auto split = sample();
     split.features = {"a", "b"};
     BOOST_TEST(key(joined) != key(split));
-}
-
-BOOST_AUTO_TEST_CASE(capture_output_runs_without_a_shell) {
-    BOOST_TEST(assemble::capture_output({"echo", "a;", "b"}) == "a; b");
-    BOOST_CHECK_THROW(assemble::capture_output({"false"}), cairn::Error);
-    BOOST_CHECK_THROW(assemble::capture_output({"/nonexistent/tool"}), cairn::Error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

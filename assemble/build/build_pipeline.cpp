@@ -17,7 +17,7 @@
 #include "assemble/transport/cached_source.hpp"
 #include "assemble/layer/layer.hpp"
 #include "assemble/build/native_build.hpp"
-#include "assemble/build/process.hpp"
+#include "registry/child_process.hpp"
 #include "assemble/transport/ship.hpp"
 #include "assemble/transport/stack.hpp"
 #include "assemble/build/tag_template.hpp"
@@ -234,7 +234,7 @@ void push_base(Build& build, const BaseCache& cache) {
 std::string git_value(const Build& build, const std::vector<std::string>& argv,
                       std::string& problem) {
     try {
-        return capture_output(argv, build.config.project_dir);
+        return registry::capture_output(argv, build.config.project_dir);
     } catch (const Error& e) {
         problem = e.what();
         return "";
@@ -282,7 +282,7 @@ void deploy(Build& build) {
                                          .env = build.options.env});
     build.say("deploy: " + text);
     auto result =
-        run_process({"/bin/sh", "-c", text}, {.directory = build.config.project_dir},
+        registry::run_process({"/bin/sh", "-c", text}, {.directory = build.config.project_dir},
                     [&build](std::string_view line) { build.say("deploy| " + std::string(line)); });
     build.result.times.deploy = seconds_since(start);
     if (result.exit_status != 0) {

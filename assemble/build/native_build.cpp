@@ -7,7 +7,7 @@
 #include <optional>
 #include <thread>
 
-#include "assemble/build/process.hpp"
+#include "registry/child_process.hpp"
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
@@ -33,12 +33,12 @@ const std::vector<std::string> kWithheld{registry::kAadTokenVariable};
 
 // Runs one step; a non-zero exit is a cairn::Error with the tool's last lines. Once the other
 // tool failed (options.cancelled), no step starts.
-void run_step(const std::vector<std::string>& argv, ProcessOptions options,
+void run_step(const std::vector<std::string>& argv, registry::ProcessOptions options,
               const std::function<void(std::string_view)>& on_line) {
     if (options.cancelled && options.cancelled->load())
-        throw Error("`" + command_text(argv) + "` not started: the other tool failed");
+        throw Error("`" + registry::command_text(argv) + "` not started: the other tool failed");
     options.keep_lines = 20;
-    auto result = run_process(argv, options, on_line);
+    auto result = registry::run_process(argv, options, on_line);
     if (result.exit_status == 0) return;
     // One line (the cli's contract); the lines themselves went through `on_line` as they came
     // and stay on the error for callers that want them.
@@ -46,7 +46,7 @@ void run_step(const std::vector<std::string>& argv, ProcessOptions options,
     for (auto it = result.tail.rbegin(); it != result.tail.rend() && last.empty(); ++it) {
         if (it->find_first_not_of(" \t") != std::string::npos) last = *it;
     }
-    std::string message = "`" + command_text(argv) + "` in " + options.directory.string() +
+    std::string message = "`" + registry::command_text(argv) + "` in " + options.directory.string() +
                           " failed with exit status " + std::to_string(result.exit_status);
     if (!last.empty()) message += ": " + last.substr(last.find_first_not_of(" \t"));
     throw ToolFailure(message, result.exit_status, result.tail);
@@ -55,7 +55,7 @@ void run_step(const std::vector<std::string>& argv, ProcessOptions options,
 void build_cargo(const CargoSection& cargo, const fs::path& target_dir,
                  const std::atomic<bool>& cancelled,
                  const std::function<void(std::string_view)>& on_line) {
-    ProcessOptions options{
+    registry::ProcessOptions options{
         .directory = cargo.dir,
         .env = {{"CARGO_TARGET_DIR", target_dir.string()}, {"CARGO_TERM_COLOR", "never"}},
         .unset = kWithheld,
@@ -65,7 +65,7 @@ void build_cargo(const CargoSection& cargo, const fs::path& target_dir,
 
 void build_npm(const NpmSection& npm, bool install, const std::atomic<bool>& cancelled,
                const std::function<void(std::string_view)>& on_line) {
-    ProcessOptions options{.directory = npm.dir,
+    registry::ProcessOptions options{.directory = npm.dir,
                            .env = {{"NO_COLOR", "1"}},
                            .unset = kWithheld,
                            .cancelled = &cancelled};
@@ -121,7 +121,7 @@ bool WorkspaceNames::owns(std::string_view entry) const {
 WorkspaceNames workspace_names(const CargoSection& cargo) {
     std::vector<std::string> argv{"cargo", "metadata", "--no-deps", "--format-version",
                                   "1",     "--offline"};
-    auto output = capture_output(argv, cargo.dir);
+    auto output = registry::capture_output(argv, cargo.dir);
     // stdout and stderr come merged: the document is the one line that is a JSON object.
     std::string_view document;
     for (std::size_t start = 0; start < output.size();) {
@@ -131,7 +131,7 @@ WorkspaceNames workspace_names(const CargoSection& cargo) {
         if (line.starts_with('{')) document = line;
         start = end + 1;
     }
-    std::string what = "the output of `" + command_text(argv) + "` in " + cargo.dir.string();
+    std::string what = "the output of `" + registry::command_text(argv) + "` in " + cargo.dir.string();
     if (document.empty()) throw Error(what + " holds no JSON document");
     auto metadata = oci::json::parse_object(document, what, 256u << 20);
     WorkspaceNames names;
@@ -182,7 +182,7 @@ void run_native_build(const BuildConfig& config, const NativeBuildOptions& optio
         if (first_error) return;
         first_error = std::move(error);
         cancelled = true;  // before the stop: a child registered after it reads the flag
-        stop_running_processes();
+        registry::stop_running_children();
     };
     std::optional<std::thread> npm_thread;
     if (config.npm) {

@@ -6,7 +6,7 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-#include "assemble/build/process.hpp"
+#include "registry/child_process.hpp"
 #include "oci/error.hpp"
 #include "tree_test_support.hpp"
 
@@ -87,83 +87,6 @@ BOOST_AUTO_TEST_CASE(npm_install_is_needed_without_a_matching_stamp) {
     BOOST_TEST(assemble::npm_install_needed(npm));
     fs::create_directories(dir / "node_modules");
     BOOST_TEST(assemble::npm_install_needed(npm));
-}
-
-BOOST_AUTO_TEST_CASE(process_output_comes_by_line_with_the_exit_status) {
-    std::vector<std::string> lines;
-    auto result = assemble::run_process(
-        {"/bin/sh", "-c", "echo one; echo two >&2; printf three; exit 3"}, {.keep_lines = 2},
-        [&](std::string_view line) { lines.emplace_back(line); });
-    BOOST_TEST(result.exit_status == 3);
-    BOOST_TEST(lines == (std::vector<std::string>{"one", "two", "three"}),
-               boost::test_tools::per_element());
-    BOOST_TEST(result.tail == (std::vector<std::string>{"two", "three"}),
-               boost::test_tools::per_element());
-}
-
-BOOST_AUTO_TEST_CASE(process_gets_directory_and_environment) {
-    ScratchDir dir;
-    std::vector<std::string> lines;
-    auto result =
-        assemble::run_process({"/bin/sh", "-c", "pwd; echo $CAIRN_TEST_VALUE"},
-                              {.directory = dir.path(), .env = {{"CAIRN_TEST_VALUE", "v1"}}},
-                              [&](std::string_view line) { lines.emplace_back(line); });
-    BOOST_TEST(result.exit_status == 0);
-    BOOST_REQUIRE(lines.size() == 2u);
-    BOOST_TEST(fs::equivalent(lines[0], dir.path()));
-    BOOST_TEST(lines[1] == "v1");
-}
-
-BOOST_AUTO_TEST_CASE(process_environment_can_withhold_a_variable) {
-    ::setenv("CAIRN_TEST_SECRET", "s3cret", 1);
-    std::vector<std::string> lines;
-    assemble::run_process({"/bin/sh", "-c", "echo ${CAIRN_TEST_SECRET:-withheld}"},
-                          {.unset = {"CAIRN_TEST_SECRET"}},
-                          [&](std::string_view line) { lines.emplace_back(line); });
-    ::unsetenv("CAIRN_TEST_SECRET");
-    BOOST_TEST(lines == (std::vector<std::string>{"withheld"}), boost::test_tools::per_element());
-}
-
-BOOST_AUTO_TEST_CASE(a_run_ends_with_its_child_not_with_what_it_left_running) {
-    // The subshell keeps the output pipe open 20 s longer than its parent lives.
-    std::vector<std::string> lines;
-    auto result = assemble::run_process({"/bin/sh", "-c", "(sleep 20; echo late) & echo $!"}, {},
-                                        [&](std::string_view line) { lines.emplace_back(line); });
-    BOOST_TEST(result.exit_status == 0);
-    BOOST_REQUIRE(lines.size() == 1u);  // "late" would mean the run waited for the subshell
-    ::kill(std::stoi(lines.front()), SIGKILL);
-}
-
-BOOST_AUTO_TEST_CASE(the_child_leads_a_session_of_its_own) {
-    // No controlling terminal to stop on, and one group for cairn to stop as a whole.
-    std::vector<std::string> lines;
-    assemble::run_process({"/bin/sh", "-c", "echo $$ $(cut -d' ' -f6 /proc/$$/stat)"}, {},
-                          [&](std::string_view line) { lines.emplace_back(line); });
-    BOOST_REQUIRE(lines.size() == 1u);
-    auto space = lines[0].find(' ');
-    BOOST_TEST(lines[0].substr(0, space) == lines[0].substr(space + 1));  // pid == session id
-}
-
-BOOST_AUTO_TEST_CASE(a_run_cancelled_before_it_starts_is_stopped_at_once) {
-    std::atomic<bool> cancelled = true;
-    auto result = assemble::run_process({"sleep", "20"}, {.cancelled = &cancelled}, {});
-    BOOST_TEST(result.exit_status == 128 + SIGTERM);
-}
-
-BOOST_AUTO_TEST_CASE(a_failing_line_callback_leaves_no_child_behind) {
-    // Left alone, the child would write `finished` after 20 s.
-    ScratchDir dir;
-    pid_t shell = 0;
-    BOOST_CHECK_THROW(assemble::run_process({"/bin/sh", "-c", "echo $$; sleep 20; touch finished"},
-                                            {.directory = dir.path()},
-                                            [&](std::string_view line) {
-                                                shell = std::stoi(std::string(line));
-                                                throw std::runtime_error("stop");
-                                            }),
-                      std::runtime_error);
-    BOOST_REQUIRE(shell > 0);
-    BOOST_TEST(::kill(shell, 0) == -1);  // reaped, not a zombie
-    BOOST_TEST(!fs::exists(dir / "finished"));
 }
 
 BOOST_AUTO_TEST_CASE(the_registry_token_is_withheld_from_the_tools) {

@@ -88,8 +88,8 @@ int run_append(const AppendArgs& args) {
                                &display.meter());
         digest = image.manifest.digest.str();
     }
-    status("wrote " + target->name() + ": " + human_bytes(stats.bytes_written) + " written, " +
-           human_bytes(stats.bytes_skipped) + " already there, in " + seconds_since(start));
+    status("wrote " + target->name() + ": " + bytes_moved(stats.bytes_written, stats.bytes_skipped) +
+           ", in " + seconds_since(start));
     std::cout << digest << '\n';
     return 0;
 }
@@ -112,17 +112,7 @@ Runner add_append_command(CLI::App& app) {
     command
         ->add_option("--to", args->to, "TARGET image (REGISTRY/REPO[:TAG] or any other transport)")
         ->required();
-    auto& config = args->config;
-    command->add_option("--entrypoint", config.entrypoint, "JSON array or words")
-        ->each([args](const std::string&) { args->config.entrypoint_set = true; });
-    command->add_option("--cmd", config.cmd, "JSON array or words")
-        ->each([args](const std::string&) { args->config.cmd_set = true; });
-    command->add_option("--env", config.env, "K=V (repeatable)");
-    command->add_option("--workdir", config.workdir, "working directory");
-    command->add_option("--user", config.user, "USER[:GROUP]");
-    command->add_option("--label", config.labels, "K=V config label (repeatable)");
-    command->add_option("--annotation", config.annotations, "K=V manifest annotation (repeatable)");
-    command->add_option("--port", config.ports, "PORT[/PROTO] to expose (repeatable)");
+    add_config_flags(*command, args->config);
     command->add_option("--platform", args->platform, "OS/ARCH[/VARIANT] of a multi-platform base");
     command->add_option("--compression", args->compression, "gzip (default) or zstd");
     add_registry_flags(*command, args->registry);

@@ -125,8 +125,7 @@ int run_build(BuildArgs args) {
                   "base %.2fs, app build %.2fs, layers %.2fs, push %.2fs, deploy %.2fs", t.base,
                   t.app_build, t.layers, t.push, t.deploy);
     status("built " + result.image + "@" + result.digest + " in " + seconds_since(start) + " (" +
-           phases + "; " + human_bytes(result.bytes_written) + " written, " +
-           human_bytes(result.bytes_skipped) + " already there)");
+           phases + "; " + bytes_moved(result.bytes_written, result.bytes_skipped) + ")");
     if (!args.metrics.empty()) write_metrics(args.metrics, result);
     if (args.json) {
         rapidjson::StringBuffer buffer;

@@ -32,6 +32,19 @@ void check_port(const std::string& port) {
 
 }  // namespace
 
+void add_config_flags(CLI::App& command, ConfigFlags& flags) {
+    command.add_option("--entrypoint", flags.entrypoint, "JSON array or words")
+        ->each([&flags](const std::string&) { flags.entrypoint_set = true; });
+    command.add_option("--cmd", flags.cmd, "JSON array or words")
+        ->each([&flags](const std::string&) { flags.cmd_set = true; });
+    command.add_option("--env", flags.env, "K=V (repeatable)");
+    command.add_option("--workdir", flags.workdir, "working directory");
+    command.add_option("--user", flags.user, "USER[:GROUP]");
+    command.add_option("--label", flags.labels, "K=V config label (repeatable)");
+    command.add_option("--annotation", flags.annotations, "K=V manifest annotation (repeatable)");
+    command.add_option("--port", flags.ports, "PORT[/PROTO] to expose (repeatable)");
+}
+
 std::vector<std::string> parse_command_words(const std::string& text, const std::string& flag) {
     if (text.starts_with("[")) {
         try {

@@ -1,6 +1,8 @@
 // Reading the config-change flags of `append` (--entrypoint, --env K=V, …) into ConfigChanges.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <string>
 #include <vector>
 
@@ -20,6 +22,10 @@ struct ConfigFlags {
     std::vector<std::string> annotations;
     std::vector<std::string> ports;
 };
+
+// --entrypoint, --cmd, --env, --workdir, --user, --label, --annotation, --port into `flags`,
+// which must outlive the parse.
+void add_config_flags(CLI::App& command, ConfigFlags& flags);
 
 // A JSON array of strings, or words split on blanks. A UsageError naming `flag` otherwise.
 std::vector<std::string> parse_command_words(const std::string& text, const std::string& flag);

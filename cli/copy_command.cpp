@@ -78,8 +78,7 @@ int run_copy(const CopyArgs& args) {
     }();
     guard.keep();
     status("copied " + source->name() + " to " + target->name() + ": " +
-           human_bytes(result.bytes_copied) + " written, " + human_bytes(result.bytes_skipped) +
-           " already there, in " + seconds_since(start));
+           bytes_moved(result.bytes_copied, result.bytes_skipped) + ", in " + seconds_since(start));
     std::cout << result.manifest.digest << '\n';
     return 0;
 }

@@ -35,6 +35,10 @@ std::string human_bytes(std::uint64_t bytes) {
     return text;
 }
 
+std::string bytes_moved(std::uint64_t written, std::uint64_t skipped) {
+    return human_bytes(written) + " written, " + human_bytes(skipped) + " already there";
+}
+
 std::string seconds_since(std::chrono::steady_clock::time_point start) {
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     char text[32];

@@ -14,6 +14,9 @@ void status(std::string_view message);
 // "12.3 MB", "512 B".
 std::string human_bytes(std::uint64_t bytes);
 
+// "1.2 MB written, 3.4 MB already there": what a push or copy moved and what it found.
+std::string bytes_moved(std::uint64_t written, std::uint64_t skipped);
+
 // Seconds since `start`, as "1.23s".
 std::string seconds_since(std::chrono::steady_clock::time_point start);
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "assemble/layer/compression.hpp"
+#include "assemble/layer/layer.hpp"
 #include "assemble/layer/tar_stream.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
@@ -86,7 +87,15 @@ ScratchDirectory::~ScratchDirectory() {
     fs::remove_all(path_, ignored);
 }
 
-ScratchDirectory scratch_directory_next_to(const fs::path& file, const std::string& what) {
+std::string archive_name(std::string_view transport, const fs::path& file,
+                         const std::string& reference) {
+    std::string name = std::string(transport) + ":" + file.string();
+    return reference.empty() ? name : name + ":" + reference;
+}
+
+namespace {
+
+ScratchDirectory staging_next_to(const fs::path& file, const std::string& what) {
     auto parent = file.parent_path();
     if (!parent.empty() && !fs::is_directory(parent)) {
         throw Error("cannot write " + what + ": the directory " + parent.string() +
@@ -95,6 +104,17 @@ ScratchDirectory scratch_directory_next_to(const fs::path& file, const std::stri
     if (fs::is_directory(file))
         throw Error("cannot write " + what + ": " + file.string() + " is a directory");
     return ScratchDirectory(parent, "." + file.filename().string() + ".cairn-");
+}
+
+}  // namespace
+
+ArchiveFileTarget::ArchiveFileTarget(const fs::path& file, std::string name)
+    : file_(file), name_(std::move(name)), staging_(staging_next_to(file_, name_)) {}
+
+void ArchiveFileTarget::write_file(std::vector<ArchiveMember> members) const {
+    oci::TemporaryFile archive(file_);
+    write_archive(std::move(members), source_date_epoch(), archive);
+    archive.commit();
 }
 
 std::optional<std::string> normalise_member_name(std::string_view name) {

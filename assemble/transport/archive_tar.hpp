@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oci/image_source.hpp"
 #include "oci/stream.hpp"
 
 namespace cairn::assemble {
@@ -30,11 +31,9 @@ private:
     std::filesystem::path path_;
 };
 
-// The working directory of an archive being written to `file`: next to it (on its file
-// system, where the user expects the space to be used), hidden. An Error naming `what` if the
-// directory of `file` is missing or `file` is a directory.
-ScratchDirectory scratch_directory_next_to(const std::filesystem::path& file,
-                                           const std::string& what);
+// "oci-archive:FILE" or "oci-archive:FILE:REF": how an archive is named to the user.
+std::string archive_name(std::string_view transport, const std::filesystem::path& file,
+                         const std::string& reference = {});
 
 // The members of a tar file (plain, gzip or zstd), extracted into a private scratch directory
 // so that they can be read as files, one at a time, whatever their size. Member names are
@@ -85,5 +84,26 @@ std::vector<ArchiveMember> members_of_tree(const std::filesystem::path& root);
 // 0644 for files, no atime/ctime/xattrs. Files are streamed; a file that changes size while
 // it is read is an Error.
 void write_archive(std::vector<ArchiveMember> members, std::int64_t mtime, ByteSink& out);
+
+// What the archive targets share: the image is gathered in a private, hidden directory next to
+// FILE (on its file system, where the user expects the space to be used) and, once its
+// manifest has come (last), written as one reproducible tar to a temporary file renamed over
+// FILE: readers never see a partial archive, and a failed copy leaves FILE as it was.
+class ArchiveFileTarget : public oci::ImageTarget {
+public:
+    std::string name() const override { return name_; }
+
+protected:
+    // An Error naming `name` if the directory of `file` is missing or `file` is a directory.
+    ArchiveFileTarget(const std::filesystem::path& file, std::string name);
+    const std::filesystem::path& staging() const { return staging_.path(); }
+    // The archive of `members` (sorted, mtime SOURCE_DATE_EPOCH or 0) put in place as FILE.
+    void write_file(std::vector<ArchiveMember> members) const;
+
+private:
+    std::filesystem::path file_;
+    std::string name_;
+    ScratchDirectory staging_;
+};
 
 }  // namespace cairn::assemble

@@ -74,15 +74,11 @@ oci::Digest checked_compressed_layer(const fs::path& path, Compression compressi
     return compressed.finish();
 }
 
-std::string with_reference(const std::string& base, const std::string& reference) {
-    return reference.empty() ? base : base + ":" + reference;
-}
-
 }  // namespace
 
 DockerArchiveSource::DockerArchiveSource(const fs::path& file, std::string reference)
-    : name_(with_reference("docker-archive:" + file.string(), reference)),
-      archive_name_("docker-archive:" + file.string()),
+    : name_(archive_name("docker-archive", file, reference)),
+      archive_name_(archive_name("docker-archive", file)),
       archive_(file, archive_name_) {
     auto list = archive_.find("manifest.json");
     if (!list) {
@@ -260,11 +256,9 @@ std::string docker_archive_layer_name(const oci::Descriptor& layer) {
 }
 
 DockerArchiveTarget::DockerArchiveTarget(const fs::path& file, std::string reference)
-    : file_(file),
+    : ArchiveFileTarget(file, archive_name("docker-archive", file, checked_repo_tag(reference))),
       reference_(checked_repo_tag(reference)),
-      name_(with_reference("docker-archive:" + file.string(), reference_)),
-      directory_(scratch_directory_next_to(file, name_)),
-      blobs_(directory_.path()) {}
+      blobs_(staging()) {}
 
 bool DockerArchiveTarget::has_blob(const oci::Descriptor& descriptor) {
     return blobs_.has(descriptor.digest);
@@ -277,19 +271,19 @@ void DockerArchiveTarget::put_blob(const oci::Descriptor& descriptor, ByteSource
 }
 
 void DockerArchiveTarget::put_child_manifest(const oci::ManifestBlob&) {
-    throw Error(name_ +
+    throw Error(name() +
                 " holds a single image, not an index: choose one platform's image (--platform)");
 }
 
 void DockerArchiveTarget::put_manifest(const oci::ManifestBlob& manifest) {
     if (!oci::media_type::is_manifest(manifest.media_type)) {
-        throw Error(name_ + " holds a single image, not a \"" + manifest.media_type +
+        throw Error(name() + " holds a single image, not a \"" + manifest.media_type +
                     "\": choose one platform's image (--platform)");
     }
-    auto parsed = oci::Manifest::parse(manifest.bytes, "manifest for " + name_);
+    auto parsed = oci::Manifest::parse(manifest.bytes, "manifest for " + name());
     auto require = [&](const oci::Descriptor& blob) {
         if (!blobs_.has(blob.digest)) {
-            throw Error("cannot write " + name_ + ": blob " + blob.digest.str() +
+            throw Error("cannot write " + name() + ": blob " + blob.digest.str() +
                         " was not copied first");
         }
         return blobs_.path_of(blob.digest);
@@ -297,9 +291,9 @@ void DockerArchiveTarget::put_manifest(const oci::ManifestBlob& manifest) {
     auto config_path = require(parsed.config);
     auto config =
         oci::ImageConfig::parse(blobs_.read(parsed.config.digest, oci::json::kMaxConfigSize),
-                                "config of the image for " + name_);
+                                "config of the image for " + name());
     if (config.diff_ids().size() != parsed.layers.size()) {
-        throw Error("cannot write " + name_ + ": the image lists " +
+        throw Error("cannot write " + name() + ": the image lists " +
                     std::to_string(parsed.layers.size()) + " layers but its config " +
                     std::to_string(config.diff_ids().size()) + " diff_ids");
     }
@@ -316,9 +310,7 @@ void DockerArchiveTarget::put_manifest(const oci::ManifestBlob& manifest) {
         }
     }
     members.push_back({.name = "manifest.json", .bytes = archived_images_json(entry)});
-    oci::TemporaryFile archive(file_);
-    write_archive(std::move(members), source_date_epoch(), archive);
-    archive.commit();
+    write_file(std::move(members));
 }
 
 }  // namespace cairn::assemble

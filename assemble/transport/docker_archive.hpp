@@ -57,9 +57,8 @@ private:
 };
 
 // Writes a docker-archive of one image (an index is an Error: choose a platform first).
-// Blobs are kept in a private directory next to FILE; when the manifest arrives (last) the
-// archive is written to a temporary file renamed over FILE, so a failure leaves no partial
-// archive, and an existing FILE is replaced.
+// Blobs are kept in the private directory until the manifest arrives; an existing FILE is
+// replaced.
 //
 // Layout, reproducible (sorted members, mtime SOURCE_DATE_EPOCH or 0, owner 0:0, no names):
 //   <config hex>.json                    the config, as it is
@@ -71,20 +70,16 @@ private:
 // image, and reading it back gives the same layer digests. No legacy `repositories` file or
 // "<id>/json" directories: only Docker before 1.10 needs them.
 // REF, if given, must be NAME:TAG (a UsageError otherwise) and becomes the RepoTag.
-class DockerArchiveTarget : public oci::ImageTarget {
+class DockerArchiveTarget : public ArchiveFileTarget {
 public:
     DockerArchiveTarget(const std::filesystem::path& file, std::string reference);
-    std::string name() const override { return name_; }
     bool has_blob(const oci::Descriptor& descriptor) override;
     void put_blob(const oci::Descriptor& descriptor, ByteSource& content) override;
     void put_manifest(const oci::ManifestBlob& manifest) override;
     void put_child_manifest(const oci::ManifestBlob& manifest) override;
 
 private:
-    std::filesystem::path file_;
     std::string reference_;
-    std::string name_;
-    ScratchDirectory directory_;
     oci::BlobStore blobs_;
 };
 

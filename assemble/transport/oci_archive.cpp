@@ -57,15 +57,11 @@ private:
     Renamer renamer_;
 };
 
-std::string with_tag(const std::string& base, const std::string& tag) {
-    return tag.empty() ? base : base + ":" + tag;
-}
-
 }  // namespace
 
 OciArchiveSource::OciArchiveSource(const fs::path& file, std::string tag)
-    : name_(with_tag("oci-archive:" + file.string(), tag)),
-      archive_name_("oci-archive:" + file.string()),
+    : name_(archive_name("oci-archive", file, tag)),
+      archive_name_(archive_name("oci-archive", file)),
       archive_(file, archive_name_) {
     Renamer renamer(archive_.root(), archive_name_);
     if (!archive_.find("oci-layout")) {
@@ -98,10 +94,8 @@ std::string OciArchiveSource::read_blob(const oci::Descriptor& descriptor, std::
 }
 
 OciArchiveTarget::OciArchiveTarget(const fs::path& file, std::string tag)
-    : file_(file),
-      name_(with_tag("oci-archive:" + file.string(), tag)),
-      directory_(scratch_directory_next_to(file, name_)),
-      layout_(directory_.path() / "layout", std::move(tag)) {}
+    : ArchiveFileTarget(file, archive_name("oci-archive", file, tag)),
+      layout_(staging() / "layout", std::move(tag)) {}
 
 bool OciArchiveTarget::has_blob(const oci::Descriptor& descriptor) {
     return layout_.has_blob(descriptor);
@@ -117,9 +111,7 @@ void OciArchiveTarget::put_child_manifest(const oci::ManifestBlob& manifest) {
 
 void OciArchiveTarget::put_manifest(const oci::ManifestBlob& manifest) {
     layout_.put_manifest(manifest);
-    oci::TemporaryFile archive(file_);
-    write_archive(members_of_tree(layout_.layout().directory()), source_date_epoch(), archive);
-    archive.commit();
+    write_file(members_of_tree(layout_.layout().directory()));
 }
 
 }  // namespace cairn::assemble

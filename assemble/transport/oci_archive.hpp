@@ -32,24 +32,18 @@ private:
     std::optional<oci::LayoutSource> layout_;
 };
 
-// Writes an oci-archive: the layout is built in a private directory next to FILE, and when
-// the manifest arrives (last) a reproducible tar of it is written to a temporary file that is
-// then renamed over FILE. Readers never see a partial archive, and a failed copy leaves FILE
-// as it was. As skopeo does, an existing FILE is replaced, not added to: the new archive
-// holds this image only, tagged TAG (or untagged).
-class OciArchiveTarget : public oci::ImageTarget {
+// Writes an oci-archive: the layout is built in the private directory, and archived when the
+// manifest arrives. As skopeo does, an existing FILE is replaced, not added to: the new
+// archive holds this image only, tagged TAG (or untagged).
+class OciArchiveTarget : public ArchiveFileTarget {
 public:
     OciArchiveTarget(const std::filesystem::path& file, std::string tag);
-    std::string name() const override { return name_; }
     bool has_blob(const oci::Descriptor& descriptor) override;
     void put_blob(const oci::Descriptor& descriptor, ByteSource& content) override;
     void put_manifest(const oci::ManifestBlob& manifest) override;
     void put_child_manifest(const oci::ManifestBlob& manifest) override;
 
 private:
-    std::filesystem::path file_;
-    std::string name_;
-    ScratchDirectory directory_;
     oci::LayoutTarget layout_;
 };
 

@@ -10,7 +10,9 @@
 
 namespace cairn::cli {
 
-unsigned default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
+unsigned default_jobs() {
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 
 namespace {
 

@@ -1,4 +1,5 @@
-// The command line: parses arguments, runs a command, maps errors to exit codes (0, 1, 2 for usage).
+// The command line: parses arguments, runs a command, maps errors to exit codes (0, 1, 2 for
+// usage).
 #pragma once
 
 namespace cairn::cli {

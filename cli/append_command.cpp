@@ -88,8 +88,8 @@ int run_append(const AppendArgs& args) {
                                &display.meter());
         digest = image.manifest.digest.str();
     }
-    status("wrote " + target->name() + ": " + bytes_moved(stats.bytes_written, stats.bytes_skipped) +
-           ", in " + seconds_since(start));
+    status("wrote " + target->name() + ": " +
+           bytes_moved(stats.bytes_written, stats.bytes_skipped) + ", in " + seconds_since(start));
     std::cout << digest << '\n';
     return 0;
 }

@@ -10,7 +10,8 @@ namespace cairn::cli {
 
 namespace {
 
-std::pair<std::string, std::string> split_assignment(const std::string& text, const std::string& flag) {
+std::pair<std::string, std::string> split_assignment(const std::string& text,
+                                                     const std::string& flag) {
     auto equals = text.find('=');
     if (equals == std::string::npos || equals == 0) {
         throw UsageError(flag + " \"" + text + "\" must be KEY=VALUE");
@@ -63,7 +64,8 @@ std::vector<std::string> parse_command_words(const std::string& text, const std:
 
 assemble::ConfigChanges to_changes(const ConfigFlags& flags) {
     assemble::ConfigChanges changes;
-    if (flags.entrypoint_set) changes.entrypoint = parse_command_words(flags.entrypoint, "--entrypoint");
+    if (flags.entrypoint_set)
+        changes.entrypoint = parse_command_words(flags.entrypoint, "--entrypoint");
     if (flags.cmd_set) changes.cmd = parse_command_words(flags.cmd, "--cmd");
     for (const auto& item : flags.env) changes.env.push_back(split_assignment(item, "--env"));
     if (!flags.workdir.empty()) changes.workdir = flags.workdir;

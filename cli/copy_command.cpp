@@ -28,7 +28,7 @@ struct CopyArgs {
 // A layout directory this copy creates is removed again if the copy fails: a failed copy
 // leaves no target behind. (Archives need no help: they are renamed into place at the end.)
 class NewLayoutGuard {
-public:
+  public:
     explicit NewLayoutGuard(const assemble::ImageReference& target) {
         std::error_code error;
         if (target.transport == assemble::ImageReference::Transport::oci &&
@@ -45,7 +45,7 @@ public:
     NewLayoutGuard& operator=(const NewLayoutGuard&) = delete;
     void keep() { path_.clear(); }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

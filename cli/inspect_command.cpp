@@ -25,7 +25,8 @@ std::string words_json(const std::vector<std::string>& words) {
     rapidjson::StringBuffer buffer;
     oci::json::Writer writer(buffer);
     writer.StartArray();
-    for (const auto& word : words) writer.String(word.c_str(), static_cast<rapidjson::SizeType>(word.size()));
+    for (const auto& word : words)
+        writer.String(word.c_str(), static_cast<rapidjson::SizeType>(word.size()));
     writer.EndArray();
     return buffer.GetString();
 }
@@ -98,7 +99,8 @@ void print_human(const std::string& name, const oci::ManifestBlob& top, const oc
     line("WorkingDir:  ", config.workdir());
     for (const auto& port : config.exposed_ports()) line("Port:        ", port);
     for (const auto& [key, value] : config.labels()) line("Label:       ", key + "=" + value);
-    for (const auto& [key, value] : image.manifest.annotations) line("Annotation:  ", key + "=" + value);
+    for (const auto& [key, value] : image.manifest.annotations)
+        line("Annotation:  ", key + "=" + value);
 }
 
 int run_inspect(const InspectArgs& args) {
@@ -113,7 +115,8 @@ int run_inspect(const InspectArgs& args) {
         std::cout << top.bytes;
         return 0;
     }
-    auto platform = args.platform.empty() ? oci::Platform::host() : oci::Platform::parse(args.platform);
+    auto platform =
+        args.platform.empty() ? oci::Platform::host() : oci::Platform::parse(args.platform);
     auto image = oci::load_image(*source, platform);
     if (args.config) {
         std::cout << image.config.to_json() << '\n';
@@ -130,7 +133,11 @@ int run_inspect(const InspectArgs& args) {
 Runner add_inspect_command(CLI::App& app) {
     auto args = std::make_shared<InspectArgs>();
     auto* command = app.add_subcommand("inspect", "Show an image's manifest, layers and config");
-    command->add_option("image", args->image, "IMAGE (REGISTRY/REPO[:TAG][@DIGEST], oci:DIR[:TAG], oci-archive:…, docker-archive:…)")->required();
+    command
+        ->add_option(
+            "image", args->image,
+            "IMAGE (REGISTRY/REPO[:TAG][@DIGEST], oci:DIR[:TAG], oci-archive:…, docker-archive:…)")
+        ->required();
     command->add_flag("--raw", args->raw, "print the manifest (or index) bytes as stored");
     command->add_flag("--config", args->config, "print the image config");
     command->add_flag("--json", args->json, "print everything as one JSON object");

@@ -72,9 +72,10 @@ int run_layer(const LayerArgs& args) {
 Runner add_layer_command(CLI::App& app) {
     auto args = std::make_shared<LayerArgs>();
     auto* command = app.add_subcommand("layer", "Write one deterministic layer tarball");
-    command->add_option("sources", args->sources,
-                        "SRC[:DEST]: a directory (contents under DEST, default /), a file "
-                        "(placed at DEST), or a .tar/.tar.gz/.tar.zst used as it is")
+    command
+        ->add_option("sources", args->sources,
+                     "SRC[:DEST]: a directory (contents under DEST, default /), a file "
+                     "(placed at DEST), or a .tar/.tar.gz/.tar.zst used as it is")
         ->required();
     command->add_option("--to", args->to, "FILE to write (- for standard output)")->required();
     command->add_option("--compression", args->compression, "gzip (default), zstd or none");

@@ -27,21 +27,23 @@ struct LoginArgs {
 
 // The one credential being tried, so the check uses it and nothing from the keychain.
 class CandidateKeychain : public registry::Keychain {
-public:
-    explicit CandidateKeychain(registry::Credential credential) : credential_(std::move(credential)) {}
+  public:
+    explicit CandidateKeychain(registry::Credential credential)
+        : credential_(std::move(credential)) {}
     std::optional<registry::Credential> find(const std::string&, std::string* tried) override {
         if (tried) *tried = "the credentials given to cairn login";
         return credential_;
     }
 
-private:
+  private:
     registry::Credential credential_;
 };
 
 std::string read_password(bool from_stdin) {
     if (from_stdin) {
         std::string password(std::istreambuf_iterator<char>(std::cin), {});
-        while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+        while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
+            password.pop_back();
         return password;
     }
     if (::isatty(STDIN_FILENO) != 1) {
@@ -98,7 +100,8 @@ Runner add_login_command(CLI::App& app) {
     auto* command = app.add_subcommand("login", "Check and store credentials for a registry");
     command->add_option("registry", args->registry, "REGISTRY host[:port]")->required();
     command->add_option("-u,--username", args->username, "user name");
-    command->add_flag("--password-stdin", args->password_stdin, "read the password from standard input");
+    command->add_flag("--password-stdin", args->password_stdin,
+                      "read the password from standard input");
     add_registry_flags(*command, args->registry_flags);
     return [args] { return run_login(*args); };
 }

@@ -22,7 +22,7 @@ bool stderr_is_live_terminal();
 // a timestamp, and a transfer running longer than ten seconds gets a line of its bytes every
 // ten seconds.
 class ProgressDisplay : public assemble::BuildObserver {
-public:
+  public:
     explicit ProgressDisplay(bool live = stderr_is_live_terminal());
     ~ProgressDisplay() override;
     ProgressDisplay(const ProgressDisplay&) = delete;
@@ -35,7 +35,7 @@ public:
     // The live line as it would be drawn now (for tests), without the terminal controls.
     std::string live_text() const;
 
-private:
+  private:
     using Clock = std::chrono::steady_clock;
 
     void tick();

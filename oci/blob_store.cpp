@@ -74,15 +74,20 @@ std::size_t VerifyingSource::read(std::uint8_t* data, std::size_t capacity) {
     return n;
 }
 
-BlobStore::BlobStore(fs::path root) : root_(std::move(root)), directory_(root_ / "blobs" / "sha256") {}
+BlobStore::BlobStore(fs::path root)
+    : root_(std::move(root)), directory_(root_ / "blobs" / "sha256") {}
 
-bool BlobStore::has(const Digest& digest) const { return fs::exists(path_of(digest)); }
+bool BlobStore::has(const Digest& digest) const {
+    return fs::exists(path_of(digest));
+}
 
 void BlobStore::touch(const Digest& digest) const {
     ::utimensat(AT_FDCWD, path_of(digest).c_str(), nullptr, 0);
 }
 
-fs::path BlobStore::path_of(const Digest& digest) const { return directory_ / std::string(digest.hex()); }
+fs::path BlobStore::path_of(const Digest& digest) const {
+    return directory_ / std::string(digest.hex());
+}
 
 std::unique_ptr<ByteSource> BlobStore::open(const Digest& digest) const {
     auto path = path_of(digest);

@@ -15,7 +15,7 @@ namespace cairn::oci {
 // A blob on its way into a store: hashed while written, verified and renamed into place on
 // commit. Two writers of the same content at once are harmless: both rename the same bytes.
 class BlobWriter : public ByteSink {
-public:
+  public:
     explicit BlobWriter(const std::filesystem::path& directory);
     void write(const std::uint8_t* data, std::size_t size) override;
     using ByteSink::write;
@@ -24,7 +24,7 @@ public:
                   std::optional<std::int64_t> expected_size = std::nullopt);
     std::uint64_t size() const { return hasher_.size(); }
 
-private:
+  private:
     std::filesystem::path directory_;
     TemporaryFile file_;
     Sha256 hasher_;
@@ -33,12 +33,12 @@ private:
 // Reads a source through and, at its end, checks it had the expected digest and size.
 // A mismatch is an Error naming `what`: the caller must not keep what it read.
 class VerifyingSource : public ByteSource {
-public:
+  public:
     VerifyingSource(std::unique_ptr<ByteSource> inner, Digest expected, std::int64_t expected_size,
                     std::string what);
     std::size_t read(std::uint8_t* data, std::size_t capacity) override;
 
-private:
+  private:
     std::unique_ptr<ByteSource> inner_;
     Digest expected_;
     std::int64_t expected_size_;
@@ -48,7 +48,7 @@ private:
 };
 
 class BlobStore {
-public:
+  public:
     // `root` is the directory that holds `blobs/` (an image layout, or the cache).
     explicit BlobStore(std::filesystem::path root);
 
@@ -64,7 +64,7 @@ public:
     std::unique_ptr<BlobWriter> writer();
     const std::filesystem::path& root() const { return root_; }
 
-private:
+  private:
     std::filesystem::path root_;
     std::filesystem::path directory_;
 };

@@ -47,7 +47,9 @@ Digest Digest::parse(std::string_view text) {
     throw Error("invalid digest \"" + shown + "\": expected sha256:<64 lowercase hex digits>");
 }
 
-Digest Digest::from_hex(std::string_view hex) { return parse(std::string(kPrefix) + std::string(hex)); }
+Digest Digest::from_hex(std::string_view hex) {
+    return parse(std::string(kPrefix) + std::string(hex));
+}
 
 Digest Digest::of(std::string_view bytes) {
     Sha256 hasher;
@@ -71,14 +73,16 @@ Sha256::Sha256() : context_(std::make_unique<Context>()) {
 Sha256::~Sha256() = default;
 
 void Sha256::write(const std::uint8_t* data, std::size_t size) {
-    if (EVP_DigestUpdate(context_->ctx.get(), data, size) != 1) throw Error("SHA-256 update failed");
+    if (EVP_DigestUpdate(context_->ctx.get(), data, size) != 1)
+        throw Error("SHA-256 update failed");
     size_ += size;
 }
 
 Digest Sha256::finish() {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    if (EVP_DigestFinal_ex(context_->ctx.get(), out, &length) != 1) throw Error("SHA-256 final failed");
+    if (EVP_DigestFinal_ex(context_->ctx.get(), out, &length) != 1)
+        throw Error("SHA-256 final failed");
     return Digest::from_hex(to_hex(out, length));
 }
 

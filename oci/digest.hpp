@@ -14,7 +14,7 @@ namespace cairn::oci {
 
 // A validated `sha256:<64 lowercase hex>` digest. Other algorithms are refused with a clear error.
 class Digest {
-public:
+  public:
     // Throws cairn::Error naming the bad text.
     static Digest parse(std::string_view text);
     static bool is_valid(std::string_view text);
@@ -29,14 +29,14 @@ public:
 
     auto operator<=>(const Digest&) const = default;
 
-private:
+  private:
     explicit Digest(std::string text) : text_(std::move(text)) {}
     std::string text_;
 };
 
 // Streaming SHA-256 (OpenSSL EVP) that also counts the bytes it saw.
 class Sha256 : public ByteSink {
-public:
+  public:
     Sha256();
     ~Sha256() override;
     Sha256(const Sha256&) = delete;
@@ -48,13 +48,15 @@ public:
     Digest finish();
     std::uint64_t size() const { return size_; }
 
-private:
+  private:
     struct Context;
     std::unique_ptr<Context> context_;
     std::uint64_t size_ = 0;
 };
 
-inline std::ostream& operator<<(std::ostream& out, const Digest& digest) { return out << digest.str(); }
+inline std::ostream& operator<<(std::ostream& out, const Digest& digest) {
+    return out << digest.str();
+}
 
 }  // namespace cairn::oci
 

@@ -8,20 +8,20 @@ namespace cairn {
 
 // What failed, where, and (when known) what to do next. Library code throws it and never prints.
 class Error : public std::runtime_error {
-public:
+  public:
     explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
 // An error in how the program was called (the cli exits 2 for it, 1 for any other Error).
 class UsageError : public Error {
-public:
+  public:
     using Error::Error;
 };
 
 // What was asked for does not exist there (a registry's 404 for a manifest): callers that
 // probe, like the lookup of a build's base, tell it from a failure to ask.
 class NotFound : public Error {
-public:
+  public:
     using Error::Error;
 };
 

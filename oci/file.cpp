@@ -52,7 +52,8 @@ DirectoryLock::DirectoryLock(const std::filesystem::path& directory,
         throw Error(system_error_text("cannot lock " + directory.string(), errno));
     if (on_wait) on_wait();
     while (::flock(fd_.get(), operation) != 0) {
-        if (errno != EINTR) throw Error(system_error_text("cannot lock " + directory.string(), errno));
+        if (errno != EINTR)
+            throw Error(system_error_text("cannot lock " + directory.string(), errno));
     }
 }
 
@@ -71,7 +72,9 @@ TemporaryFile::TemporaryFile(const std::filesystem::path& final_path) : final_pa
     if (!fd_) throw Error("cannot create a temporary file in " + directory.string());
 }
 
-TemporaryFile::~TemporaryFile() { discard(); }
+TemporaryFile::~TemporaryFile() {
+    discard();
+}
 
 void TemporaryFile::write(const std::uint8_t* data, std::size_t size) {
     if (!fd_) throw Error("write to a closed temporary file " + temporary_path_.string());
@@ -92,7 +95,8 @@ void TemporaryFile::commit() {
     if (::rename(temporary_path_.c_str(), final_path_.c_str()) != 0) {
         int error = errno;
         ::unlink(temporary_path_.c_str());
-        throw Error(system_error_text("cannot move a file into place at " + final_path_.string(), error));
+        throw Error(
+            system_error_text("cannot move a file into place at " + final_path_.string(), error));
     }
     temporary_path_.clear();
     fsync_directory(final_path_.parent_path());
@@ -109,7 +113,8 @@ FileSource::FileSource(const std::filesystem::path& path) : path_(path) {
     fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd_) throw Error(system_error_text("cannot open " + path.string(), errno));
     struct stat info {};
-    if (::fstat(fd_.get(), &info) != 0) throw Error(system_error_text("cannot stat " + path.string(), errno));
+    if (::fstat(fd_.get(), &info) != 0)
+        throw Error(system_error_text("cannot stat " + path.string(), errno));
     if (S_ISDIR(info.st_mode)) throw Error(path.string() + " is a directory, not a file");
     size_ = static_cast<std::uint64_t>(info.st_size);
 }
@@ -122,7 +127,9 @@ std::size_t FileSource::read(std::uint8_t* data, std::size_t capacity) {
     }
 }
 
-void FdSink::write(const std::uint8_t* data, std::size_t size) { write_all(fd_, data, size, name_); }
+void FdSink::write(const std::uint8_t* data, std::size_t size) {
+    write_all(fd_, data, size, name_);
+}
 
 std::string read_small_file(const std::filesystem::path& path, std::size_t max_size) {
     FileSource source(path);
@@ -149,7 +156,8 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
 }
 
 void fsync_directory(const std::filesystem::path& directory) {
-    UniqueFd fd(::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd fd(
+        ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd) ::fsync(fd.get());  // best effort: some file systems refuse fsync on directories
 }
 

@@ -13,7 +13,7 @@ namespace cairn::oci {
 
 // An owned file descriptor.
 class UniqueFd {
-public:
+  public:
     UniqueFd() = default;
     explicit UniqueFd(int fd) : fd_(fd) {}
     ~UniqueFd() { reset(); }
@@ -34,7 +34,7 @@ public:
     }
     void reset(int fd = -1);
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -43,13 +43,12 @@ private:
 // When another process holds it, `on_wait` (may be empty) is called once before blocking, so
 // the user knows why nothing moves.
 class DirectoryLock {
-public:
+  public:
     enum class Mode { exclusive, shared };
     explicit DirectoryLock(const std::filesystem::path& directory,
-                           const std::function<void()>& on_wait = {},
-                           Mode mode = Mode::exclusive);
+                           const std::function<void()>& on_wait = {}, Mode mode = Mode::exclusive);
 
-private:
+  private:
     UniqueFd fd_;
 };
 
@@ -57,7 +56,7 @@ private:
 // the final name by commit(). Destroyed uncommitted, it removes itself: readers never see a
 // partial file.
 class TemporaryFile : public ByteSink {
-public:
+  public:
     explicit TemporaryFile(const std::filesystem::path& final_path);
     ~TemporaryFile() override;
     TemporaryFile(const TemporaryFile&) = delete;
@@ -73,7 +72,7 @@ public:
     void discard();
     const std::filesystem::path& temporary_path() const { return temporary_path_; }
 
-private:
+  private:
     std::filesystem::path final_path_;
     std::filesystem::path temporary_path_;
     UniqueFd fd_;
@@ -81,13 +80,13 @@ private:
 
 // A file read as a stream.
 class FileSource : public ByteSource {
-public:
+  public:
     explicit FileSource(const std::filesystem::path& path);
     std::size_t read(std::uint8_t* data, std::size_t capacity) override;
     // The size at open.
     std::uint64_t size() const { return size_; }
 
-private:
+  private:
     std::filesystem::path path_;
     UniqueFd fd_;
     std::uint64_t size_ = 0;
@@ -95,12 +94,12 @@ private:
 
 // Writes sink output to an already open file descriptor (e.g. standard output).
 class FdSink : public ByteSink {
-public:
+  public:
     FdSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
     void write(const std::uint8_t* data, std::size_t size) override;
     using ByteSink::write;
 
-private:
+  private:
     int fd_;
     std::string name_;
 };

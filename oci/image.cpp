@@ -18,25 +18,25 @@ Descriptor select_platform(const Index& index, const Platform& platform, std::st
     std::string available;
     for (const auto& entry : index.manifests) {
         if (!entry.platform) continue;
-        if (entry.platform->satisfies(platform) && (media_type::is_manifest(entry.media_type) ||
-                                                    media_type::is_index(entry.media_type))) {
+        if (entry.platform->satisfies(platform) &&
+            (media_type::is_manifest(entry.media_type) || media_type::is_index(entry.media_type))) {
             return entry;
         }
         available += (available.empty() ? "" : ", ") + entry.platform->str();
     }
     // An index of one image without platform data (as single-image layouts are) means that image.
-    if (index.manifests.size() == 1 && !index.manifests.front().platform) return index.manifests.front();
-    throw Error(std::string(what) + " has no image for platform " + platform.str() +
-                " (it has: " + (available.empty() ? "none" : available) +
-                "); choose one with --platform");
+    if (index.manifests.size() == 1 && !index.manifests.front().platform)
+        return index.manifests.front();
+    throw Error(std::string(what) + " has no image for platform " + platform.str() + " (it has: " +
+                (available.empty() ? "none" : available) + "); choose one with --platform");
 }
 
 Image load_image(ImageSource& source, const Platform& platform) {
     ManifestBlob blob = source.top();
     bool chosen_without_platform_data = false;
     for (int depth = 0; media_type::is_index(blob.media_type) ||
-                        (blob.media_type.empty() && sniff_media_type(blob.bytes, source.name()) ==
-                                                        media_type::oci_index);
+                        (blob.media_type.empty() &&
+                         sniff_media_type(blob.bytes, source.name()) == media_type::oci_index);
          ++depth) {
         if (depth == kMaxIndexDepth) throw Error(source.name() + ": indexes nest too deeply");
         Index index = Index::parse(blob.bytes, "index of " + source.name());
@@ -60,7 +60,8 @@ Image load_image(ImageSource& source, const Platform& platform) {
                     std::to_string(manifest.layers.size()) + " layers but its config " +
                     std::to_string(config.diff_ids().size()) + " diff_ids");
     }
-    return Image{.manifest_blob = std::move(blob), .manifest = std::move(manifest),
+    return Image{.manifest_blob = std::move(blob),
+                 .manifest = std::move(manifest),
                  .config = std::move(config)};
 }
 

@@ -1,4 +1,5 @@
-// A single-platform image read from a source: its manifest, as stored and as parsed, and its config.
+// A single-platform image read from a source: its manifest, as stored and as parsed, and its
+// config.
 #pragma once
 
 #include "oci/image_config.hpp"

@@ -37,7 +37,8 @@ void validate(const json::Document& document, std::string_view what) {
         json::optional_object(*runtime, "ExposedPorts", inner);
     }
     if (const auto* rootfs = json::optional_object(document, "rootfs", what)) {
-        for (const auto& id : json::string_array(*rootfs, "diff_ids", std::string(what) + " rootfs")) {
+        for (const auto& id :
+             json::string_array(*rootfs, "diff_ids", std::string(what) + " rootfs")) {
             if (!Digest::is_valid(id)) {
                 throw Error(std::string(what) + ": rootfs.diff_ids holds an invalid digest \"" +
                             id.substr(0, 80) + "\"");
@@ -46,7 +47,8 @@ void validate(const json::Document& document, std::string_view what) {
     }
     if (const auto* history = json::optional_array(document, "history", what)) {
         for (const auto& entry : history->GetArray()) {
-            if (!entry.IsObject()) throw Error(std::string(what) + ": history entries must be objects");
+            if (!entry.IsObject())
+                throw Error(std::string(what) + ": history entries must be objects");
         }
     }
 }
@@ -98,7 +100,9 @@ ImageConfig& ImageConfig::operator=(const ImageConfig& other) {
     return *this;
 }
 
-std::string ImageConfig::to_json() const { return json::to_string(document_); }
+std::string ImageConfig::to_json() const {
+    return json::to_string(document_);
+}
 
 Platform ImageConfig::platform() const {
     Platform platform;
@@ -130,7 +134,9 @@ json::Value& ImageConfig::member_object(json::Value& parent, const char* key) {
     return it->value;
 }
 
-json::Value& ImageConfig::runtime() { return member_object(document_, "config"); }
+json::Value& ImageConfig::runtime() {
+    return member_object(document_, "config");
+}
 
 std::vector<std::string> ImageConfig::entrypoint() const {
     const auto* r = runtime_or_null();
@@ -247,7 +253,8 @@ std::vector<HistoryEntry> ImageConfig::history() const {
         entry.created_by = json::optional_string(item, "created_by", kWhat).value_or("");
         entry.comment = json::optional_string(item, "comment", kWhat).value_or("");
         auto empty = item.FindMember("empty_layer");
-        entry.empty_layer = empty != item.MemberEnd() && empty->value.IsBool() && empty->value.GetBool();
+        entry.empty_layer =
+            empty != item.MemberEnd() && empty->value.IsBool() && empty->value.GetBool();
         entries.push_back(std::move(entry));
     }
     return entries;
@@ -270,11 +277,13 @@ void ImageConfig::append_layer(const Digest& diff_id, const HistoryEntry& histor
         list = document_.FindMember("history");
     }
     rapidjson::Value entry(rapidjson::kObjectType);
-    if (!history.created.empty()) entry.AddMember("created", string_value(history.created, allocator), allocator);
+    if (!history.created.empty())
+        entry.AddMember("created", string_value(history.created, allocator), allocator);
     if (!history.created_by.empty()) {
         entry.AddMember("created_by", string_value(history.created_by, allocator), allocator);
     }
-    if (!history.comment.empty()) entry.AddMember("comment", string_value(history.comment, allocator), allocator);
+    if (!history.comment.empty())
+        entry.AddMember("comment", string_value(history.comment, allocator), allocator);
     if (history.empty_layer) entry.AddMember("empty_layer", true, allocator);
     list->value.PushBack(std::move(entry), allocator);
 }

@@ -23,7 +23,7 @@ struct HistoryEntry {
 // Keeps the whole document, so fields cairn does not model (healthchecks, stop signals,
 // tool-specific keys) survive a change; only the fields changed through this API move.
 class ImageConfig {
-public:
+  public:
     static ImageConfig parse(std::string_view bytes, std::string_view what);
     // The config of an image with no layers yet (a "scratch" base).
     static ImageConfig scratch(const Platform& platform);
@@ -63,7 +63,7 @@ public:
     // Adds a layer: its diff_id and a history entry for it, keeping the two consistent.
     void append_layer(const Digest& diff_id, const HistoryEntry& history);
 
-private:
+  private:
     explicit ImageConfig(json::Document document) : document_(std::move(document)) {}
     json::Value& runtime();
     const json::Value* runtime_or_null() const;

@@ -9,9 +9,10 @@ namespace oci = cairn::oci;
 BOOST_AUTO_TEST_SUITE(image_config)
 
 BOOST_AUTO_TEST_CASE(unknown_fields_survive_changes) {
-    std::string text = R"({"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","A=1"],)"
-                       R"("Healthcheck":{"Test":["CMD","true"]},"StopSignal":"SIGTERM"},)"
-                       R"("rootfs":{"type":"layers","diff_ids":[]},"x-vendor":{"k":[1,2]}})";
+    std::string text =
+        R"({"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","A=1"],)"
+        R"("Healthcheck":{"Test":["CMD","true"]},"StopSignal":"SIGTERM"},)"
+        R"("rootfs":{"type":"layers","diff_ids":[]},"x-vendor":{"k":[1,2]}})";
     auto config = oci::ImageConfig::parse(text, "config");
     config.set_env("A", "2");
     config.set_env("B", "3");
@@ -32,7 +33,8 @@ BOOST_AUTO_TEST_CASE(append_layer_keeps_diff_ids_and_history_in_step) {
     auto config = oci::ImageConfig::scratch(oci::Platform::parse("linux/arm64/v8"));
     BOOST_TEST(config.platform().str() == "linux/arm64/v8");
     BOOST_TEST(config.diff_ids().empty());
-    config.append_layer(oci::Digest::of("1"), {.created = oci::rfc3339_utc(0), .created_by = "one"});
+    config.append_layer(oci::Digest::of("1"),
+                        {.created = oci::rfc3339_utc(0), .created_by = "one"});
     config.append_layer(oci::Digest::of("2"), {.created_by = "two"});
     auto again = oci::ImageConfig::parse(config.to_json(), "again");
     BOOST_REQUIRE(again.diff_ids().size() == 2u);
@@ -55,9 +57,12 @@ BOOST_AUTO_TEST_CASE(rfc3339) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_wrong_types) {
-    BOOST_CHECK_THROW(oci::ImageConfig::parse(R"({"config":{"Env":"PATH=/bin"}})", "c"), cairn::Error);
-    BOOST_CHECK_THROW(oci::ImageConfig::parse(R"({"config":{"Entrypoint":[1]}})", "c"), cairn::Error);
-    BOOST_CHECK_THROW(oci::ImageConfig::parse(R"({"rootfs":{"diff_ids":["sha256:12"]}})", "c"), cairn::Error);
+    BOOST_CHECK_THROW(oci::ImageConfig::parse(R"({"config":{"Env":"PATH=/bin"}})", "c"),
+                      cairn::Error);
+    BOOST_CHECK_THROW(oci::ImageConfig::parse(R"({"config":{"Entrypoint":[1]}})", "c"),
+                      cairn::Error);
+    BOOST_CHECK_THROW(oci::ImageConfig::parse(R"({"rootfs":{"diff_ids":["sha256:12"]}})", "c"),
+                      cairn::Error);
     BOOST_CHECK_THROW(oci::ImageConfig::parse(R"({"history":[1]})", "c"), cairn::Error);
 }
 

@@ -17,13 +17,14 @@ struct ManifestBlob {
     Digest digest;
 
     Descriptor descriptor() const {
-        return {.media_type = media_type, .digest = digest,
+        return {.media_type = media_type,
+                .digest = digest,
                 .size = static_cast<std::int64_t>(bytes.size())};
     }
 };
 
 class ImageSource {
-public:
+  public:
     virtual ~ImageSource() = default;
     // How the user named it, for messages: "oci:out:v1", "registry.example/app:1".
     virtual std::string name() const = 0;
@@ -42,7 +43,7 @@ public:
 using BlobOpener = std::function<std::unique_ptr<ByteSource>()>;
 
 class ImageTarget {
-public:
+  public:
     virtual ~ImageTarget() = default;
     virtual std::string name() const = 0;
     virtual bool has_blob(const Descriptor& descriptor) = 0;

@@ -27,9 +27,9 @@ Document parse_object(std::string_view bytes, std::string_view what, std::size_t
                                 rapidjson::kParseFullPrecisionFlag;
     document.Parse<kFlags>(bytes.data(), bytes.size());
     if (document.HasParseError()) {
-        throw Error(std::string(what) + " is not valid JSON: " +
-                    rapidjson::GetParseError_En(document.GetParseError()) + " (at byte " +
-                    std::to_string(document.GetErrorOffset()) + ")");
+        throw Error(std::string(what) +
+                    " is not valid JSON: " + rapidjson::GetParseError_En(document.GetParseError()) +
+                    " (at byte " + std::to_string(document.GetErrorOffset()) + ")");
     }
     if (!document.IsObject()) throw Error(std::string(what) + " is not a JSON object");
     return document;
@@ -83,8 +83,7 @@ std::map<std::string, std::string> string_map(const Value& object, const char* k
     return out;
 }
 
-std::vector<std::string> string_array(const Value& object, const char* key,
-                                      std::string_view what) {
+std::vector<std::string> string_array(const Value& object, const char* key, std::string_view what) {
     std::vector<std::string> out;
     const Value* array = optional_array(object, key, what);
     if (!array) return out;

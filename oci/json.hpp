@@ -37,8 +37,7 @@ const Value* optional_object(const Value& object, const char* key, std::string_v
 const Value* optional_array(const Value& object, const char* key, std::string_view what);
 std::map<std::string, std::string> string_map(const Value& object, const char* key,
                                               std::string_view what);
-std::vector<std::string> string_array(const Value& object, const char* key,
-                                      std::string_view what);
+std::vector<std::string> string_array(const Value& object, const char* key, std::string_view what);
 
 // Writers: compact output in the order the caller writes keys.
 void write_key_string(Writer& writer, std::string_view key, std::string_view value);

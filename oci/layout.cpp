@@ -42,7 +42,8 @@ std::string tags_of(const Index& index) {
 
 }  // namespace
 
-ImageLayout::ImageLayout(fs::path directory) : directory_(std::move(directory)), blobs_(directory_) {}
+ImageLayout::ImageLayout(fs::path directory)
+    : directory_(std::move(directory)), blobs_(directory_) {}
 
 ImageLayout ImageLayout::open(const fs::path& directory) {
     if (!fs::is_directory(directory)) {
@@ -98,7 +99,8 @@ Descriptor ImageLayout::find(const std::string& tag) const {
 void ImageLayout::tag(const Descriptor& manifest, const std::string& tag) {
     DirectoryLock lock(directory_);
     Index index = this->index();
-    std::erase_if(index.manifests, [&](const Descriptor& entry) { return entry.ref_name() == tag; });
+    std::erase_if(index.manifests,
+                  [&](const Descriptor& entry) { return entry.ref_name() == tag; });
     Descriptor entry = manifest;
     if (!tag.empty()) entry.annotations[kRefNameAnnotation] = tag;
     index.manifests.push_back(entry);
@@ -125,20 +127,25 @@ std::string LayoutSource::name() const {
     return "oci:" + layout_.directory().string() + (tag_.empty() ? "" : ":" + tag_);
 }
 
-ManifestBlob LayoutSource::top() { return manifest(layout_.find(tag_)); }
+ManifestBlob LayoutSource::top() {
+    return manifest(layout_.find(tag_));
+}
 
 ManifestBlob LayoutSource::manifest(const Descriptor& descriptor) {
-    if (!media_type::is_manifest(descriptor.media_type) && !media_type::is_index(descriptor.media_type)) {
+    if (!media_type::is_manifest(descriptor.media_type) &&
+        !media_type::is_index(descriptor.media_type)) {
         throw Error(name() + ": " + descriptor.digest.str() + " has media type \"" +
                     descriptor.media_type + "\", which is not an image manifest or index");
     }
     auto bytes = read_blob(descriptor, json::kMaxManifestSize);
-    return {.bytes = std::move(bytes), .media_type = descriptor.media_type, .digest = descriptor.digest};
+    return {.bytes = std::move(bytes),
+            .media_type = descriptor.media_type,
+            .digest = descriptor.digest};
 }
 
 std::unique_ptr<ByteSource> LayoutSource::open_blob(const Descriptor& descriptor) {
-    return std::make_unique<VerifyingSource>(layout_.blobs().open(descriptor.digest), descriptor.digest,
-                                             descriptor.size,
+    return std::make_unique<VerifyingSource>(layout_.blobs().open(descriptor.digest),
+                                             descriptor.digest, descriptor.size,
                                              "blob " + descriptor.digest.str() + " in " + name());
 }
 
@@ -163,7 +170,9 @@ std::string LayoutTarget::name() const {
     return "oci:" + layout_.directory().string() + (tag_.empty() ? "" : ":" + tag_);
 }
 
-bool LayoutTarget::has_blob(const Descriptor& descriptor) { return layout_.blobs().has(descriptor.digest); }
+bool LayoutTarget::has_blob(const Descriptor& descriptor) {
+    return layout_.blobs().has(descriptor.digest);
+}
 
 void LayoutTarget::put_blob(const Descriptor& descriptor, ByteSource& content) {
     auto writer = layout_.blobs().writer();

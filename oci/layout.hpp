@@ -15,7 +15,7 @@
 namespace cairn::oci {
 
 class ImageLayout {
-public:
+  public:
     // An existing layout; anything else is an Error naming the directory.
     static ImageLayout open(const std::filesystem::path& directory);
     // An existing layout, or a new one in a missing or empty directory.
@@ -36,7 +36,7 @@ public:
     // Their blobs stay: a collector removes what nothing names any more.
     std::vector<Descriptor> untag(const std::function<bool(const Descriptor&)>& drop);
 
-private:
+  private:
     explicit ImageLayout(std::filesystem::path directory);
     std::filesystem::path directory_;
     BlobStore blobs_;
@@ -44,7 +44,7 @@ private:
 
 // A layout as an image source (`oci:DIR[:TAG]`).
 class LayoutSource : public ImageSource {
-public:
+  public:
     LayoutSource(const std::filesystem::path& directory, std::string tag);
     std::string name() const override;
     ManifestBlob top() override;
@@ -52,14 +52,14 @@ public:
     std::unique_ptr<ByteSource> open_blob(const Descriptor& descriptor) override;
     std::string read_blob(const Descriptor& descriptor, std::size_t max_size) override;
 
-private:
+  private:
     ImageLayout layout_;
     std::string tag_;
 };
 
 // A layout as an image target; the layout is created if missing.
 class LayoutTarget : public ImageTarget {
-public:
+  public:
     LayoutTarget(const std::filesystem::path& directory, std::string tag);
     std::string name() const override;
     bool has_blob(const Descriptor& descriptor) override;
@@ -71,7 +71,7 @@ public:
     void put_child_manifest(const ManifestBlob& manifest) override;
     ImageLayout& layout() { return layout_; }
 
-private:
+  private:
     ImageLayout layout_;
     std::string tag_;
 };

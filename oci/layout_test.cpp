@@ -72,7 +72,8 @@ BOOST_AUTO_TEST_CASE(create_tag_and_find) {
     auto layout = oci::ImageLayout::open_or_create(dir / "out");
     BOOST_TEST(fs::exists(dir / "out/oci-layout"));
     auto manifest = layout.blobs().put("{}");
-    oci::Descriptor descriptor{.media_type = std::string(oci::media_type::oci_manifest), .digest = manifest, .size = 2};
+    oci::Descriptor descriptor{
+        .media_type = std::string(oci::media_type::oci_manifest), .digest = manifest, .size = 2};
     layout.tag(descriptor, "v1");
     layout.tag(descriptor, "v2");
     layout.tag(descriptor, "v1");  // retagging replaces, never duplicates
@@ -88,7 +89,11 @@ BOOST_AUTO_TEST_CASE(create_tag_and_find) {
 BOOST_AUTO_TEST_CASE(refuses_non_layouts) {
     TempDir dir;
     fs::create_directories(dir / "busy");
-    { oci::TemporaryFile f(dir / "busy/file"); f.write("x"); f.commit(); }
+    {
+        oci::TemporaryFile f(dir / "busy/file");
+        f.write("x");
+        f.commit();
+    }
     BOOST_CHECK_THROW(oci::ImageLayout::open_or_create(dir / "busy"), cairn::Error);
     BOOST_CHECK_THROW(oci::ImageLayout::open(dir / "busy"), cairn::Error);
     BOOST_CHECK_THROW(oci::ImageLayout::open(dir / "missing"), cairn::Error);
@@ -98,7 +103,8 @@ BOOST_AUTO_TEST_CASE(concurrent_taggers_lose_nothing) {
     TempDir dir;
     auto layout = oci::ImageLayout::open_or_create(dir / "shared");
     auto manifest = layout.blobs().put("{}");
-    oci::Descriptor descriptor{.media_type = std::string(oci::media_type::oci_manifest), .digest = manifest, .size = 2};
+    oci::Descriptor descriptor{
+        .media_type = std::string(oci::media_type::oci_manifest), .digest = manifest, .size = 2};
     constexpr int kProcesses = 4;
     constexpr int kTagsEach = 25;
     std::vector<pid_t> children;
@@ -138,7 +144,8 @@ BOOST_AUTO_TEST_CASE(reads_layouts_written_by_go_containerregistry) {
     auto image = oci::load_image(one, host);
     // Its index entry says OCI, the manifest itself says Docker schema 2: the document wins.
     BOOST_TEST(image.manifest.media_type == oci::media_type::docker_manifest);
-    BOOST_TEST(image.manifest_blob.digest.str().ends_with("eebff607b1628d67459b0596643fc07de70d702eccf030f0bc7bb6fc2b278650"));
+    BOOST_TEST(image.manifest_blob.digest.str().ends_with(
+        "eebff607b1628d67459b0596643fc07de70d702eccf030f0bc7bb6fc2b278650"));
 
     // Tag 2 has a media type that is no image: a clear error, not a crash.
     oci::LayoutSource odd(root / "test_index", "2");

@@ -15,8 +15,11 @@ const std::string kDigestB = oci::Digest::of("b").str();
 std::string sample_manifest() {
     return R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
            R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
-           kDigestA + R"(","size":7},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip",)"
-           R"("digest":")" + kDigestB + R"(","size":42,"annotations":{"z":"1","a":"2"}}],)"
+           kDigestA +
+           R"(","size":7},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip",)"
+           R"("digest":")" +
+           kDigestB +
+           R"(","size":42,"annotations":{"z":"1","a":"2"}}],)"
            R"("annotations":{"org.example":"yes"}})";
 }
 
@@ -45,7 +48,8 @@ BOOST_AUTO_TEST_CASE(parses_and_serialises_canonically) {
 BOOST_AUTO_TEST_CASE(media_type_may_be_omitted_in_oci) {
     auto text = sample_manifest();
     text.replace(text.find(R"("mediaType":"application/vnd.oci.image.manifest.v1+json",)"),
-                 std::string(R"("mediaType":"application/vnd.oci.image.manifest.v1+json",)").size(), "");
+                 std::string(R"("mediaType":"application/vnd.oci.image.manifest.v1+json",)").size(),
+                 "");
     BOOST_TEST(oci::Manifest::parse(text, "test").media_type == oci::media_type::oci_manifest);
 }
 
@@ -56,10 +60,12 @@ BOOST_AUTO_TEST_CASE(rejects_malformed_documents) {
         {good + "x", "not valid JSON"},
         {"[]", "not a JSON object"},
         {R"({"schemaVersion":1})", "schemaVersion 1"},
-        {R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"})", "config"},
+        {R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"})",
+         "config"},
         {std::string(good).replace(good.find("\"size\":7"), 8, "\"size\":-7"), "negative size"},
         {std::string(good).replace(good.find("\"size\":7"), 8, "\"size\":\"7\""), "integer"},
-        {std::string(good).replace(good.find(kDigestA), kDigestA.size(), "sha256:zz"), "invalid digest"},
+        {std::string(good).replace(good.find(kDigestA), kDigestA.size(), "sha256:zz"),
+         "invalid digest"},
         {R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})",
          "not an image manifest"},
         {"\xff\xfe{}", "not valid JSON"},
@@ -71,7 +77,8 @@ BOOST_AUTO_TEST_CASE(rejects_malformed_documents) {
 }
 
 BOOST_AUTO_TEST_CASE(deep_nesting_is_an_error_not_a_crash) {
-    std::string deep = R"({"schemaVersion":2,"x":)" + std::string(200000, '[') + std::string(200000, ']') + "}";
+    std::string deep =
+        R"({"schemaVersion":2,"x":)" + std::string(200000, '[') + std::string(200000, ']') + "}";
     BOOST_CHECK_THROW(oci::Manifest::parse(deep, "deep"), cairn::Error);
     std::string unclosed = "{\"a\":" + std::string(500000, '[');
     BOOST_CHECK_THROW(oci::Manifest::parse(unclosed, "unclosed"), cairn::Error);
@@ -84,11 +91,13 @@ BOOST_AUTO_TEST_CASE(oversized_documents_are_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(index_with_platforms) {
-    std::string text = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)"
-                       R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + kDigestA +
-                       R"(","size":1,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},)"
-                       R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + kDigestB +
-                       R"(","size":2,"platform":{"architecture":"amd64","os":"linux"}}]})";
+    std::string text =
+        R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)"
+        R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+        kDigestA +
+        R"(","size":1,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},)"
+        R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+        kDigestB + R"(","size":2,"platform":{"architecture":"amd64","os":"linux"}}]})";
     auto index = oci::Index::parse(text, "index");
     BOOST_REQUIRE(index.manifests.size() == 2u);
     BOOST_TEST(index.manifests[0].platform->variant == "v8");
@@ -98,9 +107,10 @@ BOOST_AUTO_TEST_CASE(index_with_platforms) {
 }
 
 BOOST_AUTO_TEST_CASE(docker_schema_2) {
-    std::string text = R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",)"
-                       R"("config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":")" +
-                       kDigestA + R"(","size":3},"layers":[]})";
+    std::string text =
+        R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",)"
+        R"("config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":")" +
+        kDigestA + R"(","size":3},"layers":[]})";
     auto manifest = oci::Manifest::parse(text, "docker");
     BOOST_TEST(oci::media_type::is_docker(manifest.media_type));
     BOOST_TEST(manifest.layers.empty());

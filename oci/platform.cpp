@@ -43,12 +43,18 @@ Platform Platform::host() {
     utsname name{};
     if (uname(&name) != 0) return platform;
     std::string machine = name.machine;
-    if (machine == "x86_64") platform.architecture = "amd64";
-    else if (machine == "aarch64") platform.architecture = "arm64";
-    else if (machine == "i686" || machine == "i386") platform.architecture = "386";
-    else if (machine.starts_with("armv7")) platform = {.os = "linux", .architecture = "arm", .variant = "v7"};
-    else if (machine.starts_with("armv6")) platform = {.os = "linux", .architecture = "arm", .variant = "v6"};
-    else platform.architecture = machine;  // ppc64le, s390x, riscv64 use the same words
+    if (machine == "x86_64")
+        platform.architecture = "amd64";
+    else if (machine == "aarch64")
+        platform.architecture = "arm64";
+    else if (machine == "i686" || machine == "i386")
+        platform.architecture = "386";
+    else if (machine.starts_with("armv7"))
+        platform = {.os = "linux", .architecture = "arm", .variant = "v7"};
+    else if (machine.starts_with("armv6"))
+        platform = {.os = "linux", .architecture = "arm", .variant = "v6"};
+    else
+        platform.architecture = machine;  // ppc64le, s390x, riscv64 use the same words
     return platform;
 }
 

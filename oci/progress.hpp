@@ -12,7 +12,7 @@ namespace cairn::oci {
 // Bytes expected and bytes done, added to from any thread and read by a display at any time.
 // A transfer that restarts counts its bytes again: displays clamp done to total.
 class Meter {
-public:
+  public:
     void expect(std::uint64_t bytes) { total_ += bytes; }
     void add(std::uint64_t bytes) { done_ += bytes; }
     std::uint64_t total() const { return total_; }
@@ -22,14 +22,14 @@ public:
         done_ = 0;
     }
 
-private:
+  private:
     std::atomic<std::uint64_t> total_{0};
     std::atomic<std::uint64_t> done_{0};
 };
 
 // Reads through `inner`, adding what it reads to `meter` (which may be null: then it only reads).
 class MeteredSource : public ByteSource {
-public:
+  public:
     MeteredSource(std::unique_ptr<ByteSource> inner, Meter* meter)
         : inner_(std::move(inner)), meter_(meter) {}
     std::size_t read(std::uint8_t* data, std::size_t capacity) override {
@@ -38,7 +38,7 @@ public:
         return n;
     }
 
-private:
+  private:
     std::unique_ptr<ByteSource> inner_;
     Meter* meter_;
 };

@@ -1,4 +1,5 @@
-// Byte streams: the interfaces every layer, blob and compressor flows through, one pass, bounded memory.
+// Byte streams: the interfaces every layer, blob and compressor flows through, one pass, bounded
+// memory.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +11,7 @@ namespace cairn {
 // Where bytes go. Implementations may buffer; callers signal the end through the
 // concrete type (e.g. a compressor's finish()), never by destruction alone.
 class ByteSink {
-public:
+  public:
     virtual ~ByteSink() = default;
     virtual void write(const std::uint8_t* data, std::size_t size) = 0;
     void write(std::string_view text) {
@@ -20,7 +21,7 @@ public:
 
 // Where bytes come from. read() returns 0 only at the end of the stream.
 class ByteSource {
-public:
+  public:
     virtual ~ByteSource() = default;
     virtual std::size_t read(std::uint8_t* data, std::size_t capacity) = 0;
 };
@@ -30,7 +31,7 @@ std::uint64_t copy_stream(ByteSource& from, ByteSink& to);
 
 // Passes every byte on to two sinks (e.g. a hasher and a file).
 class TeeSink : public ByteSink {
-public:
+  public:
     TeeSink(ByteSink& first, ByteSink& second) : first_(first), second_(second) {}
     void write(const std::uint8_t* data, std::size_t size) override {
         first_.write(data, size);
@@ -38,29 +39,29 @@ public:
     }
     using ByteSink::write;
 
-private:
+  private:
     ByteSink& first_;
     ByteSink& second_;
 };
 
 // Bytes in memory as a source (manifests, configs, request bodies); they must outlive it.
 class MemorySource : public ByteSource {
-public:
+  public:
     explicit MemorySource(std::string_view bytes) : bytes_(bytes) {}
     std::size_t read(std::uint8_t* data, std::size_t capacity) override;
 
-private:
+  private:
     std::string_view bytes_;
 };
 
 // Counts bytes and drops them.
 class CountingSink : public ByteSink {
-public:
+  public:
     void write(const std::uint8_t*, std::size_t size) override { count_ += size; }
     using ByteSink::write;
     std::uint64_t count() const { return count_; }
 
-private:
+  private:
     std::uint64_t count_ = 0;
 };
 

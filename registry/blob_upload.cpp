@@ -139,8 +139,9 @@ void Uploader::send_streamed() {
         try {
             HashingBody body(*source_, *hasher_);
             RegistryCall patch = call("PATCH", location_);
-            patch.headers = {"Content-Type: application/octet-stream",
-                             "Content-Range: " + std::to_string(offset) + "-" + std::to_string(size() - 1)};
+            patch.headers = {
+                "Content-Type: application/octet-stream",
+                "Content-Range: " + std::to_string(offset) + "-" + std::to_string(size() - 1)};
             patch.stream = &body;
             patch.stream_size = size() - offset;
             sent_ += size() - offset;
@@ -151,14 +152,15 @@ void Uploader::send_streamed() {
                 read_body_prefix(*response, 0);
                 std::uint8_t extra;  // one more read: the end, where verifying sources check
                 if (source_->read(&extra, 1) != 0) {
-                    throw Error(what() + ": the content is larger than the " + std::to_string(size()) +
-                                " bytes its descriptor gives");
+                    throw Error(what() + ": the content is larger than the " +
+                                std::to_string(size()) + " bytes its descriptor gives");
                 }
                 verify();
                 return;
             }
             if (status == 404 || status == 400) session_lost(*response);
-            if (status != 401 && status != 416 && !is_retryable_status(status)) up_.client.fail(*response, what());
+            if (status != 401 && status != 416 && !is_retryable_status(status))
+                up_.client.fail(*response, what());
             retry_after = parse_retry_after(response->head().header("retry-after"), Clock::now());
         } catch (const TransportError& error) {
             if (!error.retryable()) throw;

@@ -127,7 +127,7 @@ void install_stop_handlers() {
 // SIGPIPE while a child runs (one that stops reading its stdin gives EPIPE, not the death of
 // cairn; the process-wide disposition belongs to the program).
 class SignalBlock {
-public:
+  public:
     explicit SignalBlock(std::span<const int> signals) {
         sigset_t set;
         sigemptyset(&set);
@@ -151,7 +151,7 @@ public:
     SignalBlock& operator=(const SignalBlock&) = delete;
     const sigset_t& previous() const { return previous_; }
 
-private:
+  private:
     sigset_t previous_{};
     bool takes_pipe_ = false;
 };
@@ -159,7 +159,7 @@ private:
 // A child's process group in running_groups for as long as it runs; released before the child
 // is reaped, so that a signal never reaches a reused process id.
 class RunningGroup {
-public:
+  public:
     explicit RunningGroup(pid_t pgid) {
         for (auto& group : running_groups) {
             pid_t expected = 0;
@@ -177,14 +177,14 @@ public:
     RunningGroup(const RunningGroup&) = delete;
     RunningGroup& operator=(const RunningGroup&) = delete;
 
-private:
+  private:
     std::atomic<pid_t>* slot_ = nullptr;
 };
 
 // Owns a started child: unless reap() saw it end, the destructor (an exception on the way)
 // kills its group and reaps it, so no child outlives its run.
 class ChildGuard {
-public:
+  public:
     explicit ChildGuard(pid_t pid) : pid_(pid), running_(pid) {}
     ~ChildGuard() {
         if (!reaped_) kill_and_reap();
@@ -231,7 +231,7 @@ public:
         reap();
     }
 
-private:
+  private:
     pid_t pid_;
     RunningGroup running_;
     bool reaped_ = false;
@@ -427,12 +427,12 @@ ChildStatus run_child(const std::vector<std::string>& argv, const ChildOptions& 
 namespace {
 
 class CapturedOutput : public ChildOutput {
-public:
+  public:
     CapturedOutput(ChildResult& result, std::size_t max) : result_(result), max_(max) {}
     void out(std::string_view bytes) override { keep(result_.out, bytes); }
     void err(std::string_view bytes) override { keep(result_.err, bytes); }
 
-private:
+  private:
     void keep(std::string& into, std::string_view bytes) {
         std::size_t room = max_ > into.size() ? max_ - into.size() : 0;
         if (bytes.size() > room) result_.output_truncated = true;
@@ -461,7 +461,7 @@ ChildResult run_child(const std::vector<std::string>& argv, std::string_view inp
 namespace {
 
 class LineOutput : public ChildOutput {
-public:
+  public:
     LineOutput(const std::function<void(std::string_view)>& on_line, std::size_t keep)
         : on_line_(on_line), keep_(keep) {}
     void out(std::string_view bytes) override {
@@ -481,7 +481,7 @@ public:
     }
     std::vector<std::string> tail() const { return {lines_.begin(), lines_.end()}; }
 
-private:
+  private:
     void emit(std::string_view line) {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (on_line_) on_line_(line);

@@ -35,7 +35,7 @@ struct ChildOptions {
 
 // What a child writes, as it comes; `err` is called only when stderr is read apart.
 class ChildOutput {
-public:
+  public:
     virtual ~ChildOutput() = default;
     virtual void out(std::string_view bytes) = 0;
     virtual void err(std::string_view bytes) = 0;

@@ -14,20 +14,24 @@ struct Credential {
     std::string identity_token;
     // A bearer token to send as it is (e.g. an Entra ID access token exchanged by the client).
     std::string registry_token;
-    // Where it came from, for error messages ("/root/.docker/config.json", "docker-credential-acr").
-    // Never the secret itself.
+    // Where it came from, for error messages ("/root/.docker/config.json",
+    // "docker-credential-acr"). Never the secret itself.
     std::string source;
 
-    bool empty() const { return username.empty() && password.empty() && identity_token.empty() && registry_token.empty(); }
+    bool empty() const {
+        return username.empty() && password.empty() && identity_token.empty() &&
+               registry_token.empty();
+    }
 };
 
 // Finds the credential for a registry host ("myacr.azurecr.io", "127.0.0.1:5000").
 class Keychain {
-public:
+  public:
     virtual ~Keychain() = default;
     // std::nullopt means anonymous. `tried` (when not null) is set to a short description of the
     // sources looked at, for an auth error message ("REGISTRY_AUTH_FILE=…, ~/.docker/config.json").
-    virtual std::optional<Credential> find(const std::string& host, std::string* tried = nullptr) = 0;
+    virtual std::optional<Credential> find(const std::string& host,
+                                           std::string* tried = nullptr) = 0;
 };
 
 }  // namespace cairn::registry

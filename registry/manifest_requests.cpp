@@ -38,7 +38,7 @@ oci::ManifestBlob fetch_manifest(RegistryClient& client, const std::string& repo
     std::string what = "getting the manifest of " + name;
     if (response->status() == 404) {
         throw NotFound(name + " was not found in " + client.registry() +
-                    " (no such manifest); check the name and tag");
+                       " (no such manifest); check the name and tag");
     }
     if (response->status() != 200) client.fail(*response, what);
     auto bytes = read_body(*response, oci::json::kMaxManifestSize, "the manifest of " + name);

@@ -100,8 +100,11 @@ std::unique_ptr<HttpExchange> RegistryClient::follow_redirects(const RegistryCal
     // Credentials go to the registry's own origin only, whatever URL a Location header named.
     std::optional<Url> origin;
     if (!base.empty()) origin = Url::parse(base);
-    HttpRequest request{.method = call.method, .url = call.url, .body_bytes = call.body,
-                        .body = call.stream, .body_size = call.stream_size};
+    HttpRequest request{.method = call.method,
+                        .url = call.url,
+                        .body_bytes = call.body,
+                        .body = call.stream,
+                        .body_size = call.stream_size};
     for (int hop = 0;; ++hop) {
         request.headers = call.headers;
         // Credentials go to the registry's own origin only: a redirect to blob storage (ACR,

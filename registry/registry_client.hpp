@@ -36,7 +36,7 @@ struct RegistryCall {
     // after a 401 the caller gets it back (with the token renewed) and must reopen the stream.
     ByteSource* stream = nullptr;
     std::uint64_t stream_size = 0;
-    Scopes scopes;          // what the bearer token must allow
+    Scopes scopes;  // what the bearer token must allow
 };
 
 // Safe to share between threads.

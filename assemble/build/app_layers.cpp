@@ -1,10 +1,10 @@
 // One layer per kind of build output, made through the layer cache.
 #include "assemble/build/app_layers.hpp"
 
+#include "assemble/build/native_build.hpp"
 #include "assemble/layer/ignore_rules.hpp"
 #include "assemble/layer/layer.hpp"
 #include "assemble/layer/layer_cache.hpp"
-#include "assemble/build/native_build.hpp"
 #include "oci/error.hpp"
 
 namespace cairn::assemble {

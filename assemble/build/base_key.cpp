@@ -3,10 +3,10 @@
 
 #include <algorithm>
 
-#include "registry/child_process.hpp"
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
+#include "registry/child_process.hpp"
 
 namespace cairn::assemble {
 

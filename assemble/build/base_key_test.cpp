@@ -3,8 +3,8 @@
 #include <boost/test/unit_test.hpp>
 #include <functional>
 
-#include "registry/child_process.hpp"
 #include "oci/error.hpp"
+#include "registry/child_process.hpp"
 
 namespace assemble = cairn::assemble;
 

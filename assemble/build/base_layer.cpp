@@ -9,8 +9,8 @@
 #include <exception>
 #include <memory>
 
-#include "assemble/layer/compression.hpp"
 #include "assemble/build/native_build.hpp"
+#include "assemble/layer/compression.hpp"
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"

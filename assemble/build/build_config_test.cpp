@@ -325,7 +325,8 @@ BOOST_AUTO_TEST_CASE(the_sample_project_config_is_valid) {
     BOOST_TEST((config.cargo->bins == std::vector<std::string>{"sample-server"}));
     BOOST_REQUIRE(config.npm.has_value());
     BOOST_TEST(config.files.size() == 1u);
-    for (const char* env : {"dev", "staging", "prod"}) BOOST_TEST(!config.profile(env).registry.empty());
+    for (const char* env : {"dev", "staging", "prod"})
+        BOOST_TEST(!config.profile(env).registry.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

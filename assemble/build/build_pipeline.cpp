@@ -14,17 +14,17 @@
 #include "assemble/build/base_layer.hpp"
 #include "assemble/build/build_config.hpp"
 #include "assemble/build/cache.hpp"
-#include "assemble/transport/cached_source.hpp"
-#include "assemble/layer/layer.hpp"
 #include "assemble/build/native_build.hpp"
-#include "registry/child_process.hpp"
+#include "assemble/build/tag_template.hpp"
+#include "assemble/layer/layer.hpp"
+#include "assemble/transport/cached_source.hpp"
 #include "assemble/transport/ship.hpp"
 #include "assemble/transport/stack.hpp"
-#include "assemble/build/tag_template.hpp"
 #include "oci/blob_store.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 #include "oci/image.hpp"
+#include "registry/child_process.hpp"
 
 namespace cairn::assemble {
 
@@ -281,9 +281,9 @@ void deploy(Build& build) {
                                          .tag = build.result.tag,
                                          .env = build.options.env});
     build.say("deploy: " + text);
-    auto result =
-        registry::run_process({"/bin/sh", "-c", text}, {.directory = build.config.project_dir},
-                    [&build](std::string_view line) { build.say("deploy| " + std::string(line)); });
+    auto result = registry::run_process(
+        {"/bin/sh", "-c", text}, {.directory = build.config.project_dir},
+        [&build](std::string_view line) { build.say("deploy| " + std::string(line)); });
     build.result.times.deploy = seconds_since(start);
     if (result.exit_status != 0) {
         throw Error("the deploy command of profile " + build.options.env +

@@ -10,8 +10,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <string>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "oci/file.hpp"

@@ -7,12 +7,12 @@
 #include <optional>
 #include <thread>
 
-#include "registry/child_process.hpp"
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 #include "oci/json.hpp"
 #include "registry/authenticator.hpp"
+#include "registry/child_process.hpp"
 
 namespace cairn::assemble {
 
@@ -46,8 +46,9 @@ void run_step(const std::vector<std::string>& argv, registry::ProcessOptions opt
     for (auto it = result.tail.rbegin(); it != result.tail.rend() && last.empty(); ++it) {
         if (it->find_first_not_of(" \t") != std::string::npos) last = *it;
     }
-    std::string message = "`" + registry::command_text(argv) + "` in " + options.directory.string() +
-                          " failed with exit status " + std::to_string(result.exit_status);
+    std::string message = "`" + registry::command_text(argv) + "` in " +
+                          options.directory.string() + " failed with exit status " +
+                          std::to_string(result.exit_status);
     if (!last.empty()) message += ": " + last.substr(last.find_first_not_of(" \t"));
     throw ToolFailure(message, result.exit_status, result.tail);
 }
@@ -66,9 +67,9 @@ void build_cargo(const CargoSection& cargo, const fs::path& target_dir,
 void build_npm(const NpmSection& npm, bool install, const std::atomic<bool>& cancelled,
                const std::function<void(std::string_view)>& on_line) {
     registry::ProcessOptions options{.directory = npm.dir,
-                           .env = {{"NO_COLOR", "1"}},
-                           .unset = kWithheld,
-                           .cancelled = &cancelled};
+                                     .env = {{"NO_COLOR", "1"}},
+                                     .unset = kWithheld,
+                                     .cancelled = &cancelled};
     if (install || npm_install_needed(npm)) {
         run_step({"npm", "ci", "--no-audit", "--no-fund"}, options, on_line);
         // A project without dependencies gets no node_modules from npm: make it, so that the
@@ -131,7 +132,8 @@ WorkspaceNames workspace_names(const CargoSection& cargo) {
         if (line.starts_with('{')) document = line;
         start = end + 1;
     }
-    std::string what = "the output of `" + registry::command_text(argv) + "` in " + cargo.dir.string();
+    std::string what =
+        "the output of `" + registry::command_text(argv) + "` in " + cargo.dir.string();
     if (document.empty()) throw Error(what + " holds no JSON document");
     auto metadata = oci::json::parse_object(document, what, 256u << 20);
     WorkspaceNames names;

@@ -6,8 +6,8 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-#include "registry/child_process.hpp"
 #include "oci/error.hpp"
+#include "registry/child_process.hpp"
 #include "tree_test_support.hpp"
 
 namespace assemble = cairn::assemble;

@@ -26,7 +26,7 @@ namespace {
 constexpr std::size_t block = GzipCompressor::default_block_size;
 
 class VectorSink : public ByteSink {
-public:
+  public:
     void write(const std::uint8_t* data, std::size_t size) override {
         bytes.insert(bytes.end(), data, data + size);
     }
@@ -36,7 +36,7 @@ public:
 
 // Fails once more than `limit` bytes have been written to it.
 class FailingSink : public ByteSink {
-public:
+  public:
     explicit FailingSink(std::size_t limit) : limit_(limit) {}
     void write(const std::uint8_t*, std::size_t size) override {
         written_ += size;
@@ -44,14 +44,14 @@ public:
     }
     using ByteSink::write;
 
-private:
+  private:
     std::size_t limit_;
     std::size_t written_ = 0;
 };
 
 // Hands out its bytes at most `chunk` at a time, as a file or socket might.
 class VectorSource : public ByteSource {
-public:
+  public:
     explicit VectorSource(const Bytes& bytes, std::size_t chunk = 1 << 20)
         : bytes_(bytes), chunk_(chunk) {}
     std::size_t read(std::uint8_t* data, std::size_t capacity) override {
@@ -61,7 +61,7 @@ public:
         return n;
     }
 
-private:
+  private:
     const Bytes& bytes_;
     std::size_t chunk_;
     std::size_t position_ = 0;

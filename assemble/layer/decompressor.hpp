@@ -14,7 +14,7 @@ namespace cairn::assemble {
 // the last member (tape-style padding) are skipped; anything else there is an error, as are a
 // bad header, bad data, a CRC or length mismatch, and an end before a member is complete.
 class GzipDecompressor final : public ByteSource {
-public:
+  public:
     explicit GzipDecompressor(ByteSource& in);
     ~GzipDecompressor() override;
     GzipDecompressor(const GzipDecompressor&) = delete;
@@ -22,7 +22,7 @@ public:
 
     std::size_t read(std::uint8_t* data, std::size_t capacity) override;
 
-private:
+  private:
     struct Stream;
 
     bool fill();
@@ -39,7 +39,7 @@ private:
 
 // Zstandard: one frame or several (skippable frames included), each checked as it ends.
 class ZstdDecompressor final : public ByteSource {
-public:
+  public:
     explicit ZstdDecompressor(ByteSource& in);
     ~ZstdDecompressor() override;
     ZstdDecompressor(const ZstdDecompressor&) = delete;
@@ -47,7 +47,7 @@ public:
 
     std::size_t read(std::uint8_t* data, std::size_t capacity) override;
 
-private:
+  private:
     struct Stream;
 
     ByteSource& in_;

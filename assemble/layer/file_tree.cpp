@@ -94,7 +94,7 @@ std::optional<TreeEntry> entry_from_stat(const std::filesystem::path& source, st
 
 // The merged layer, keyed by path; std::string orders byte-wise (as unsigned char).
 class TreeBuilder {
-public:
+  public:
     void add(TreeEntry entry) {
         auto found = entries_.find(entry.path);
         if (found == entries_.end()) {
@@ -130,7 +130,7 @@ public:
         return out;
     }
 
-private:
+  private:
     static std::string describe(const TreeEntry& entry) {
         return entry.source.empty() ? "a directory holding a destination" : entry.source.string();
     }

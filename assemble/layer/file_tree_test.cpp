@@ -3,8 +3,8 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "tree_test_support.hpp"
 #include "oci/error.hpp"
+#include "tree_test_support.hpp"
 
 using namespace cairn::assemble;
 using namespace cairn::assemble::testing;

@@ -4,8 +4,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "assemble/layer/tar_tree.hpp"
-#include "tree_test_support.hpp"
 #include "oci/error.hpp"
+#include "tree_test_support.hpp"
 
 using namespace cairn::assemble;
 using namespace cairn::assemble::testing;

@@ -25,7 +25,7 @@ bool is_tarball_name(const std::string& name) {
 // Passes what is read on to a sink as well: the compressed bytes of a tarball reach the
 // output and its digest while the decompressor pulls them for the diff_id.
 class TeeSource : public ByteSource {
-public:
+  public:
     TeeSource(ByteSource& inner, ByteSink& copy) : inner_(inner), copy_(copy) {}
     std::size_t read(std::uint8_t* data, std::size_t capacity) override {
         std::size_t n = inner_.read(data, capacity);
@@ -33,7 +33,7 @@ public:
         return n;
     }
 
-private:
+  private:
     ByteSource& inner_;
     ByteSink& copy_;
 };
@@ -50,8 +50,10 @@ LayerDigests compressed_tarball(const fs::path& path, Compression compression, B
     // Drain what the decompressor left unread (padding after the last frame).
     CountingSink rest;
     copy_stream(tee, rest);
-    return {.diff_id = tar_hash.finish(), .digest = blob_hash.finish(),
-            .size = static_cast<std::int64_t>(blob_hash.size()), .compression = compression};
+    return {.diff_id = tar_hash.finish(),
+            .digest = blob_hash.finish(),
+            .size = static_cast<std::int64_t>(blob_hash.size()),
+            .compression = compression};
 }
 
 Compression sniff_file(const fs::path& path) {
@@ -88,7 +90,8 @@ LayerSource LayerSource::parse(std::string_view argument) {
     LayerSource layer;
     if (fs::is_regular_file(fs::status(path, error)) && is_tarball_name(source)) {
         if (!dest.empty()) {
-            throw UsageError("layer source " + source + " is a tarball, used as it is: it takes no :DEST");
+            throw UsageError("layer source " + source +
+                             " is a tarball, used as it is: it takes no :DEST");
         }
         layer.tarball = path;
         return layer;
@@ -123,8 +126,10 @@ LayerDigests write_layer(const LayerSource& source, const LayerOptions& options,
         write_tar(source.trees, options.tar, tar_sink);
     }
     compressor->finish();
-    return {.diff_id = tar_hash.finish(), .digest = blob_hash.finish(),
-            .size = static_cast<std::int64_t>(blob_hash.size()), .compression = options.compression};
+    return {.diff_id = tar_hash.finish(),
+            .digest = blob_hash.finish(),
+            .size = static_cast<std::int64_t>(blob_hash.size()),
+            .compression = options.compression};
 }
 
 std::string_view layer_media_type(Compression compression, bool docker) {

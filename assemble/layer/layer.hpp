@@ -1,4 +1,5 @@
-// Making a layer blob in one streaming pass: tar -> diff_id hash -> compress -> digest hash -> sink.
+// Making a layer blob in one streaming pass: tar -> diff_id hash -> compress -> digest hash ->
+// sink.
 #pragma once
 
 #include <cstdint>
@@ -21,9 +22,9 @@ struct LayerOptions {
 
 // What one pass over a layer learns.
 struct LayerDigests {
-    oci::Digest diff_id;         // of the uncompressed tar (the config's rootfs.diff_ids)
-    oci::Digest digest;          // of the bytes written (the manifest's descriptor)
-    std::int64_t size = 0;       // of the bytes written
+    oci::Digest diff_id;    // of the uncompressed tar (the config's rootfs.diff_ids)
+    oci::Digest digest;     // of the bytes written (the manifest's descriptor)
+    std::int64_t size = 0;  // of the bytes written
     Compression compression = Compression::none;
 };
 

@@ -14,8 +14,10 @@ using cairn::test::TempDir;
 namespace {
 
 class StringSink : public cairn::ByteSink {
-public:
-    void write(const std::uint8_t* data, std::size_t size) override { bytes.append(reinterpret_cast<const char*>(data), size); }
+  public:
+    void write(const std::uint8_t* data, std::size_t size) override {
+        bytes.append(reinterpret_cast<const char*>(data), size);
+    }
     using ByteSink::write;
     std::string bytes;
 };
@@ -38,8 +40,10 @@ BOOST_AUTO_TEST_CASE(parses_source_and_dest) {
     BOOST_TEST(tree.trees[0].dest == "/app");
     BOOST_TEST(tree.describe() == "/app");
     BOOST_TEST(assemble::LayerSource::parse((dir / "tree").string()).trees[0].dest == "/");
-    BOOST_TEST(assemble::LayerSource::parse((dir / "layer.tar.gz").string()).tarball == dir / "layer.tar.gz");
-    BOOST_CHECK_THROW(assemble::LayerSource::parse((dir / "layer.tar.gz").string() + ":/x"), cairn::UsageError);
+    BOOST_TEST(assemble::LayerSource::parse((dir / "layer.tar.gz").string()).tarball ==
+               dir / "layer.tar.gz");
+    BOOST_CHECK_THROW(assemble::LayerSource::parse((dir / "layer.tar.gz").string() + ":/x"),
+                      cairn::UsageError);
     BOOST_CHECK_THROW(assemble::LayerSource::parse((dir / "missing").string()), cairn::Error);
     BOOST_CHECK_THROW(assemble::LayerSource::parse(""), cairn::UsageError);
 }
@@ -49,13 +53,17 @@ BOOST_AUTO_TEST_CASE(one_pass_digests_match_the_bytes) {
     write_file(dir / "tree/bin/app", std::string(300000, 'x'));
     write_file(dir / "tree/etc/conf", "key=value\n");
     auto source = assemble::LayerSource::parse((dir / "tree").string() + ":/app");
-    for (auto compression : {assemble::Compression::gzip, assemble::Compression::zstd, assemble::Compression::none}) {
+    for (auto compression :
+         {assemble::Compression::gzip, assemble::Compression::zstd, assemble::Compression::none}) {
         StringSink out;
-        auto digests = assemble::write_layer(source, {.compression = compression, .threads = 2}, out);
+        auto digests =
+            assemble::write_layer(source, {.compression = compression, .threads = 2}, out);
         BOOST_TEST(digests.digest == oci::Digest::of(out.bytes));
         BOOST_TEST(digests.size == static_cast<std::int64_t>(out.bytes.size()));
-        if (compression == assemble::Compression::none) BOOST_TEST(digests.diff_id == digests.digest);
-        else BOOST_TEST(digests.diff_id != digests.digest);
+        if (compression == assemble::Compression::none)
+            BOOST_TEST(digests.diff_id == digests.digest);
+        else
+            BOOST_TEST(digests.diff_id != digests.digest);
     }
 }
 
@@ -64,12 +72,14 @@ BOOST_AUTO_TEST_CASE(compressed_tarballs_pass_through_byte_for_byte) {
     write_file(dir / "tree/file", "content");
     auto tree = assemble::LayerSource::parse((dir / "tree").string());
     StringSink made;
-    auto original = assemble::write_layer(tree, {.compression = assemble::Compression::zstd, .threads = 1}, made);
+    auto original = assemble::write_layer(
+        tree, {.compression = assemble::Compression::zstd, .threads = 1}, made);
     write_file(dir / "given.tar.zst", made.bytes);
 
     StringSink again;
-    auto passed = assemble::write_layer(assemble::LayerSource::parse((dir / "given.tar.zst").string()),
-                                        {.compression = assemble::Compression::gzip}, again);
+    auto passed =
+        assemble::write_layer(assemble::LayerSource::parse((dir / "given.tar.zst").string()),
+                              {.compression = assemble::Compression::gzip}, again);
     BOOST_TEST(again.bytes == made.bytes);
     BOOST_TEST(passed.digest == original.digest);
     BOOST_TEST(passed.diff_id == original.diff_id);
@@ -77,11 +87,13 @@ BOOST_AUTO_TEST_CASE(compressed_tarballs_pass_through_byte_for_byte) {
 
     // A plain tarball is compressed as asked, and keeps its diff_id.
     StringSink plain;
-    auto uncompressed = assemble::write_layer(tree, {.compression = assemble::Compression::none}, plain);
+    auto uncompressed =
+        assemble::write_layer(tree, {.compression = assemble::Compression::none}, plain);
     write_file(dir / "plain.tar", plain.bytes);
     StringSink gz;
-    auto compressed = assemble::write_layer(assemble::LayerSource::parse((dir / "plain.tar").string()),
-                                            {.compression = assemble::Compression::gzip}, gz);
+    auto compressed =
+        assemble::write_layer(assemble::LayerSource::parse((dir / "plain.tar").string()),
+                              {.compression = assemble::Compression::gzip}, gz);
     BOOST_TEST(compressed.diff_id == uncompressed.digest);
     BOOST_TEST(compressed.digest == oci::Digest::of(gz.bytes));
 }
@@ -90,8 +102,9 @@ BOOST_AUTO_TEST_CASE(corrupt_tarball_is_an_error) {
     TempDir dir;
     write_file(dir / "bad.tar.gz", std::string("\x1f\x8b\x08\x00garbage-not-deflate", 23));
     StringSink out;
-    BOOST_CHECK_THROW(assemble::write_layer(assemble::LayerSource::parse((dir / "bad.tar.gz").string()), {}, out),
-                      cairn::Error);
+    BOOST_CHECK_THROW(
+        assemble::write_layer(assemble::LayerSource::parse((dir / "bad.tar.gz").string()), {}, out),
+        cairn::Error);
 }
 
 BOOST_AUTO_TEST_CASE(files_that_are_not_tar_are_refused) {
@@ -110,7 +123,8 @@ BOOST_AUTO_TEST_CASE(files_that_are_not_tar_are_refused) {
     compressor->write("junk\n");
     compressor->finish();
     write_file(dir / "junk.tar.gz", gz.bytes);
-    BOOST_CHECK_THROW(assemble::write_layer(assemble::LayerSource::parse((dir / "junk.tar.gz").string()), {}, out),
+    BOOST_CHECK_THROW(assemble::write_layer(
+                          assemble::LayerSource::parse((dir / "junk.tar.gz").string()), {}, out),
                       cairn::Error);
 }
 

@@ -47,7 +47,8 @@ std::string TarStreamWriter::header(archive_entry* entry) {
 }
 
 void TarStreamWriter::data(const void* bytes, std::size_t size, const std::string& name) {
-    if (size > 0 && archive_write_data(archive_.get(), bytes, size) < 0) fail("cannot write " + name);
+    if (size > 0 && archive_write_data(archive_.get(), bytes, size) < 0)
+        fail("cannot write " + name);
 }
 
 void TarStreamWriter::finish() {
@@ -100,14 +101,16 @@ std::size_t TarStreamReader::read_data(std::uint8_t* data, std::size_t capacity,
 }
 
 void TarStreamReader::skip_data(const std::string& member) {
-    if (archive_read_data_skip(archive_.get()) < ARCHIVE_WARN) fail("is damaged at member " + member);
+    if (archive_read_data_skip(archive_.get()) < ARCHIVE_WARN)
+        fail("is damaged at member " + member);
 }
 
 la_ssize_t TarStreamReader::on_read(archive*, void* self, const void** buffer) {
     auto* reader = static_cast<TarStreamReader*>(self);
     try {
         *buffer = reader->buffer_.data();
-        return static_cast<la_ssize_t>(reader->in_.read(reader->buffer_.data(), reader->buffer_.size()));
+        return static_cast<la_ssize_t>(
+            reader->in_.read(reader->buffer_.data(), reader->buffer_.size()));
     } catch (...) {
         reader->source_error_ = std::current_exception();
         return -1;

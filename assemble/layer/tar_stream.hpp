@@ -29,7 +29,7 @@ ArchiveEntryHandle new_archive_entry();
 // it; after a failure, and when destroyed unfinished, nothing more reaches the sink (libarchive
 // would still flush its buffer and a trailer, making a broken stream look whole).
 class TarStreamWriter {
-public:
+  public:
     explicit TarStreamWriter(ByteSink& out);
     ~TarStreamWriter();
     TarStreamWriter(const TarStreamWriter&) = delete;
@@ -40,7 +40,7 @@ public:
     void data(const void* bytes, std::size_t size, const std::string& name);
     void finish();
 
-private:
+  private:
     static la_ssize_t on_write(archive*, void* self, const void* data, size_t size);
     [[noreturn]] void fail(const std::string& what);
 
@@ -59,7 +59,7 @@ private:
 // Reads a tar stream (ustar, pax, GNU) from a ByteSource; the source is already decompressed
 // (libarchive would otherwise run external programs for filters it lacks). Errors name `what`.
 class TarStreamReader {
-public:
+  public:
     TarStreamReader(ByteSource& in, std::string what);
     TarStreamReader(const TarStreamReader&) = delete;
     TarStreamReader& operator=(const TarStreamReader&) = delete;
@@ -69,7 +69,7 @@ public:
     std::size_t read_data(std::uint8_t* data, std::size_t capacity, const std::string& member);
     void skip_data(const std::string& member);
 
-private:
+  private:
     static la_ssize_t on_read(archive*, void* self, const void** buffer);
     [[noreturn]] void fail(const std::string& problem);
 

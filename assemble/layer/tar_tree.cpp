@@ -32,7 +32,7 @@ constexpr std::size_t kChunkSize = 64 * 1024;
 // UTF-8 name fails to convert and is written with hdrcharset=BINARY, under C.UTF-8 it is not.
 // Pinning LC_CTYPE for the write makes the bytes the same whatever locale the caller runs in.
 class Utf8Ctype {
-public:
+  public:
     Utf8Ctype() {
         for (const char* name : {"C.UTF-8", "C.utf8", "en_US.UTF-8"}) {
             locale_ = ::newlocale(LC_CTYPE_MASK, name, locale_t{});
@@ -56,7 +56,7 @@ public:
     Utf8Ctype(const Utf8Ctype&) = delete;
     Utf8Ctype& operator=(const Utf8Ctype&) = delete;
 
-private:
+  private:
     locale_t locale_{};
     locale_t previous_{};
 };

@@ -10,8 +10,8 @@
 #include <map>
 
 #include "assemble/layer/tar_tree.hpp"
-#include "tree_test_support.hpp"
 #include "oci/error.hpp"
+#include "tree_test_support.hpp"
 
 using namespace cairn::assemble;
 using namespace cairn::assemble::testing;

@@ -29,7 +29,6 @@ constexpr std::size_t kChunkSize = 64 * 1024;
 // Links to links to links: real archives have one step; this only stops a cycle.
 constexpr int kMaxLinkSteps = 16;
 
-
 // Resolves `target` (a link's text) against the directory of member `from`, lexically;
 // std::nullopt if it climbs above the archive's root.
 std::optional<std::string> resolve_link(const std::string& from, const std::string& target,

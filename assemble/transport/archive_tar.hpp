@@ -16,7 +16,7 @@ namespace cairn::assemble {
 
 // A directory of our own, mode 0700, removed with everything in it when destroyed.
 class ScratchDirectory {
-public:
+  public:
     // Made in `parent` as `prefix` + a random suffix; an Error naming `parent` if it cannot be.
     ScratchDirectory(const std::filesystem::path& parent, std::string_view prefix);
     // In $TMPDIR (else /tmp).
@@ -27,7 +27,7 @@ public:
 
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
@@ -42,7 +42,7 @@ std::string archive_name(std::string_view transport, const std::filesystem::path
 // member they name (never links on disk that could point outside); links to nothing are
 // dropped. Devices, FIFOs and other special members are skipped.
 class ExtractedArchive {
-public:
+  public:
     // `what` names the archive in errors, e.g. "docker-archive:out.tar".
     ExtractedArchive(const std::filesystem::path& file, std::string what);
 
@@ -54,7 +54,7 @@ public:
     const std::filesystem::path& root() const { return directory_.path(); }
     const std::string& what() const { return what_; }
 
-private:
+  private:
     void extract(const std::filesystem::path& file);
     void resolve_links();
 
@@ -90,17 +90,17 @@ void write_archive(std::vector<ArchiveMember> members, std::int64_t mtime, ByteS
 // manifest has come (last), written as one reproducible tar to a temporary file renamed over
 // FILE: readers never see a partial archive, and a failed copy leaves FILE as it was.
 class ArchiveFileTarget : public oci::ImageTarget {
-public:
+  public:
     std::string name() const override { return name_; }
 
-protected:
+  protected:
     // An Error naming `name` if the directory of `file` is missing or `file` is a directory.
     ArchiveFileTarget(const std::filesystem::path& file, std::string name);
     const std::filesystem::path& staging() const { return staging_.path(); }
     // The archive of `members` (sorted, mtime SOURCE_DATE_EPOCH or 0) put in place as FILE.
     void write_file(std::vector<ArchiveMember> members) const;
 
-private:
+  private:
     std::filesystem::path file_;
     std::string name_;
     ScratchDirectory staging_;

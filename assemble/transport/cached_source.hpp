@@ -11,7 +11,7 @@ namespace cairn::assemble {
 // `cache` when it holds the digest (the store verifies it on reading) and keep what `inner`
 // gives them otherwise. Layers (open_blob) pass through: they are the target's business.
 class CachedSource : public oci::ImageSource {
-public:
+  public:
     CachedSource(oci::ImageSource& inner, oci::BlobStore& cache) : inner_(inner), cache_(cache) {}
     std::string name() const override { return inner_.name(); }
     oci::ManifestBlob top() override { return inner_.top(); }
@@ -21,7 +21,7 @@ public:
     }
     std::string read_blob(const oci::Descriptor& descriptor, std::size_t max_size) override;
 
-private:
+  private:
     oci::ImageSource& inner_;
     oci::BlobStore& cache_;
 };

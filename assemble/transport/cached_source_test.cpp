@@ -14,7 +14,7 @@ namespace {
 
 // A layout source that counts the reads of configs (its manifests come through read_blob too).
 class CountingSource : public oci::LayoutSource {
-public:
+  public:
     using LayoutSource::LayoutSource;
     std::string read_blob(const oci::Descriptor& descriptor, std::size_t max_size) override {
         if (descriptor.media_type.find("config") != std::string::npos) ++reads;
@@ -27,10 +27,9 @@ public:
 // (load_image reads only the manifest and the config).
 void write_image(const std::filesystem::path& directory) {
     auto layout = oci::ImageLayout::open_or_create(directory);
-    std::string config =
-        R"({"architecture":")" + oci::Platform::host().architecture +
-        R"(","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:)" +
-        std::string(64, 'a') + R"("]}})";
+    std::string config = R"({"architecture":")" + oci::Platform::host().architecture +
+                         R"(","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:)" +
+                         std::string(64, 'a') + R"("]}})";
     auto config_digest = layout.blobs().put(config);
     std::string manifest =
         R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +

@@ -50,7 +50,7 @@ oci::ManifestBlob oci_manifest_of(const oci::ManifestBlob& blob, const std::stri
 }
 
 class Copier {
-public:
+  public:
     Copier(oci::ImageSource& source, oci::ImageTarget& target, const CopyOptions& options)
         : source_(source),
           target_(target),
@@ -138,7 +138,7 @@ public:
                 .blobs_skipped = counts_.blobs_skipped};
     }
 
-private:
+  private:
     void count_manifest(const oci::ManifestBlob& blob) {
         counts_.bytes_copied += blob.bytes.size();
     }

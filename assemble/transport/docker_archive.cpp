@@ -6,8 +6,8 @@
 #include <set>
 
 #include "assemble/layer/compression.hpp"
-#include "assemble/transport/docker_archive_manifest.hpp"
 #include "assemble/layer/layer.hpp"
+#include "assemble/transport/docker_archive_manifest.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 #include "oci/image_config.hpp"
@@ -37,7 +37,7 @@ Compression compression_of(const fs::path& path) {
 
 // Passes a source through, hashing what it gives.
 class HashingSource : public ByteSource {
-public:
+  public:
     HashingSource(ByteSource& in, oci::Sha256& hasher) : in_(in), hasher_(hasher) {}
     std::size_t read(std::uint8_t* data, std::size_t capacity) override {
         auto n = in_.read(data, capacity);
@@ -45,7 +45,7 @@ public:
         return n;
     }
 
-private:
+  private:
     ByteSource& in_;
     oci::Sha256& hasher_;
 };

@@ -31,7 +31,7 @@ namespace cairn::assemble {
 // The manifest made is Docker schema 2 (OCI when a layer is zstd), compact, so the same
 // archive always gives the same manifest digest.
 class DockerArchiveSource : public oci::ImageSource {
-public:
+  public:
     DockerArchiveSource(const std::filesystem::path& file, std::string reference);
     std::string name() const override { return name_; }
     oci::ManifestBlob top() override { return *manifest_; }
@@ -39,7 +39,7 @@ public:
     std::unique_ptr<ByteSource> open_blob(const oci::Descriptor& descriptor) override;
     std::string read_blob(const oci::Descriptor& descriptor, std::size_t max_size) override;
 
-private:
+  private:
     struct Blob {
         std::filesystem::path path;
         std::string member;  // for messages
@@ -71,14 +71,14 @@ private:
 // "<id>/json" directories: only Docker before 1.10 needs them.
 // REF, if given, must be NAME:TAG (a UsageError otherwise) and becomes the RepoTag.
 class DockerArchiveTarget : public ArchiveFileTarget {
-public:
+  public:
     DockerArchiveTarget(const std::filesystem::path& file, std::string reference);
     bool has_blob(const oci::Descriptor& descriptor) override;
     void put_blob(const oci::Descriptor& descriptor, ByteSource& content) override;
     void put_manifest(const oci::ManifestBlob& manifest) override;
     void put_child_manifest(const oci::ManifestBlob& manifest) override;
 
-private:
+  private:
     std::string reference_;
     oci::BlobStore blobs_;
 };

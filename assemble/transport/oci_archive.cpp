@@ -21,7 +21,7 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 
 // The layout's errors name its directory (a private one); the user knows the archive.
 class Renamer {
-public:
+  public:
     Renamer(const fs::path& directory, std::string archive_name)
         : directory_(directory.string()), archive_name_(std::move(archive_name)) {}
     [[noreturn]] void rethrow(const Error& error) const {
@@ -29,7 +29,7 @@ public:
         throw Error(replace_all(std::move(message), directory_, archive_name_));
     }
 
-private:
+  private:
     std::string directory_;
     std::string archive_name_;
 };
@@ -45,14 +45,14 @@ auto renaming(const Renamer& renamer, Function&& function) {
 
 // A blob stream of the private layout whose errors (a corrupt blob) name the archive.
 class RenamingSource : public ByteSource {
-public:
+  public:
     RenamingSource(std::unique_ptr<ByteSource> inner, Renamer renamer)
         : inner_(std::move(inner)), renamer_(std::move(renamer)) {}
     std::size_t read(std::uint8_t* data, std::size_t capacity) override {
         return renaming(renamer_, [&] { return inner_->read(data, capacity); });
     }
 
-private:
+  private:
     std::unique_ptr<ByteSource> inner_;
     Renamer renamer_;
 };

@@ -17,7 +17,7 @@ namespace cairn::assemble {
 // oci: (the ref name in index.json; without one, the only image). Errors name the archive,
 // never the private directory.
 class OciArchiveSource : public oci::ImageSource {
-public:
+  public:
     OciArchiveSource(const std::filesystem::path& file, std::string tag);
     std::string name() const override { return name_; }
     oci::ManifestBlob top() override;
@@ -25,7 +25,7 @@ public:
     std::unique_ptr<ByteSource> open_blob(const oci::Descriptor& descriptor) override;
     std::string read_blob(const oci::Descriptor& descriptor, std::size_t max_size) override;
 
-private:
+  private:
     std::string name_;
     std::string archive_name_;  // "oci-archive:FILE": what the private layout is called in errors
     ExtractedArchive archive_;
@@ -36,14 +36,14 @@ private:
 // manifest arrives. As skopeo does, an existing FILE is replaced, not added to: the new
 // archive holds this image only, tagged TAG (or untagged).
 class OciArchiveTarget : public ArchiveFileTarget {
-public:
+  public:
     OciArchiveTarget(const std::filesystem::path& file, std::string tag);
     bool has_blob(const oci::Descriptor& descriptor) override;
     void put_blob(const oci::Descriptor& descriptor, ByteSource& content) override;
     void put_manifest(const oci::ManifestBlob& manifest) override;
     void put_child_manifest(const oci::ManifestBlob& manifest) override;
 
-private:
+  private:
     oci::LayoutTarget layout_;
 };
 

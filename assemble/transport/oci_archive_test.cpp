@@ -28,7 +28,7 @@ std::vector<std::string> names_in(const fs::path& directory) {
 
 // $TMPDIR pointed at a directory of the test for as long as it lives.
 class TmpdirOverride {
-public:
+  public:
     explicit TmpdirOverride(const fs::path& path) {
         if (const char* old = std::getenv("TMPDIR")) old_ = old;
         ::setenv("TMPDIR", path.c_str(), 1);
@@ -41,7 +41,7 @@ public:
         }
     }
 
-private:
+  private:
     std::optional<std::string> old_;
 };
 

@@ -10,7 +10,8 @@
 
 namespace cairn::assemble {
 
-void for_each_parallel(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& job) {
+void for_each_parallel(std::size_t count, unsigned threads,
+                       const std::function<void(std::size_t)>& job) {
     std::atomic<std::size_t> next{0};
     std::atomic<bool> failed{false};
     std::exception_ptr first_error;

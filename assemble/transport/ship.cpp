@@ -16,8 +16,9 @@ oci::BlobOpener layer_opener(const oci::Descriptor& layer, oci::ImageSource* bas
                              const oci::BlobStore& layer_store) {
     if (layer_store.has(layer.digest)) {
         return [&layer, &layer_store]() -> std::unique_ptr<ByteSource> {
-            return std::make_unique<oci::VerifyingSource>(layer_store.open(layer.digest), layer.digest,
-                                                          layer.size, "cached layer " + layer.digest.str());
+            return std::make_unique<oci::VerifyingSource>(layer_store.open(layer.digest),
+                                                          layer.digest, layer.size,
+                                                          "cached layer " + layer.digest.str());
         };
     }
     if (base_source) return [&layer, base_source] { return base_source->open_blob(layer); };

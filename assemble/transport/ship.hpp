@@ -7,7 +7,6 @@
 #include "oci/blob_store.hpp"
 #include "oci/image_source.hpp"
 #include "oci/progress.hpp"
-#include "oci/progress.hpp"
 
 namespace cairn::assemble {
 

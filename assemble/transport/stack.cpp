@@ -36,7 +36,8 @@ void apply(const ConfigChanges& changes, oci::ImageConfig& config) {
 StackedImage stack(const oci::Image& base, const std::vector<NewLayer>& layers,
                    const ConfigChanges& changes, std::int64_t created) {
     bool docker = media_type::is_docker(base.manifest.media_type);
-    for (const auto& layer : layers) docker = docker && layer.digests.compression != Compression::zstd;
+    for (const auto& layer : layers)
+        docker = docker && layer.digests.compression != Compression::zstd;
 
     oci::ImageConfig config = base.config;
     auto when = oci::rfc3339_utc(created);
@@ -49,20 +50,23 @@ StackedImage stack(const oci::Image& base, const std::vector<NewLayer>& layers,
         for (auto& layer : manifest.layers) layer.media_type = oci_layer_type(layer.media_type);
     }
     for (const auto& layer : layers) {
-        manifest.layers.push_back({.media_type = std::string(layer_media_type(layer.digests.compression, docker)),
-                                   .digest = layer.digests.digest,
-                                   .size = layer.digests.size});
+        manifest.layers.push_back(
+            {.media_type = std::string(layer_media_type(layer.digests.compression, docker)),
+             .digest = layer.digests.digest,
+             .size = layer.digests.size});
         config.append_layer(layer.digests.diff_id,
                             {.created = when, .created_by = "cairn: layer " + layer.description});
     }
     for (const auto& [key, value] : changes.annotations) manifest.annotations[key] = value;
 
     std::string config_bytes = config.to_json();
-    manifest.config = {.media_type = std::string(docker ? media_type::docker_config : media_type::oci_config),
-                       .digest = oci::Digest::of(config_bytes),
-                       .size = static_cast<std::int64_t>(config_bytes.size())};
+    manifest.config = {
+        .media_type = std::string(docker ? media_type::docker_config : media_type::oci_config),
+        .digest = oci::Digest::of(config_bytes),
+        .size = static_cast<std::int64_t>(config_bytes.size())};
     std::string manifest_bytes = manifest.to_json();
-    return {.manifest = {.bytes = manifest_bytes, .media_type = manifest.media_type,
+    return {.manifest = {.bytes = manifest_bytes,
+                         .media_type = manifest.media_type,
                          .digest = oci::Digest::of(manifest_bytes)},
             .config_bytes = std::move(config_bytes),
             .parsed = std::move(manifest)};
@@ -76,7 +80,8 @@ oci::Image scratch_image(const oci::Platform& platform) {
                                       .digest = oci::Digest::of(config_bytes),
                                       .size = static_cast<std::int64_t>(config_bytes.size())}};
     auto bytes = manifest.to_json();
-    return {.manifest_blob = {.bytes = bytes, .media_type = manifest.media_type,
+    return {.manifest_blob = {.bytes = bytes,
+                              .media_type = manifest.media_type,
                               .digest = oci::Digest::of(bytes)},
             .manifest = std::move(manifest),
             .config = std::move(config)};

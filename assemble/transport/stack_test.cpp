@@ -11,8 +11,10 @@ namespace media_type = oci::media_type;
 namespace {
 
 assemble::NewLayer layer(const std::string& name, assemble::Compression compression) {
-    return {.digests = {.diff_id = oci::Digest::of("tar " + name), .digest = oci::Digest::of("blob " + name),
-                        .size = 10, .compression = compression},
+    return {.digests = {.diff_id = oci::Digest::of("tar " + name),
+                        .digest = oci::Digest::of("blob " + name),
+                        .size = 10,
+                        .compression = compression},
             .description = "/" + name};
 }
 
@@ -20,7 +22,8 @@ oci::Image docker_base() {
     auto image = assemble::scratch_image(oci::Platform::parse("linux/amd64"));
     image.manifest.media_type = media_type::docker_manifest;
     image.manifest.layers.push_back({.media_type = std::string(media_type::docker_layer_gzip),
-                                     .digest = oci::Digest::of("base"), .size = 5});
+                                     .digest = oci::Digest::of("base"),
+                                     .size = 5});
     image.config.append_layer(oci::Digest::of("base tar"), {.created_by = "base"});
     image.config.set_cmd({"base-arg"});
     return image;
@@ -32,8 +35,9 @@ BOOST_AUTO_TEST_SUITE(stack)
 
 BOOST_AUTO_TEST_CASE(layers_extend_manifest_diff_ids_and_history_together) {
     auto base = assemble::scratch_image(oci::Platform::parse("linux/amd64"));
-    auto image = assemble::stack(base, {layer("a", assemble::Compression::gzip), layer("b", assemble::Compression::gzip)},
-                                 {}, 1700000000);
+    auto image = assemble::stack(
+        base, {layer("a", assemble::Compression::gzip), layer("b", assemble::Compression::gzip)},
+        {}, 1700000000);
     auto manifest = oci::Manifest::parse(image.manifest.bytes, "stacked");
     auto config = oci::ImageConfig::parse(image.config_bytes, "config");
     BOOST_TEST(image.manifest.digest == oci::Digest::of(image.manifest.bytes));
@@ -41,7 +45,8 @@ BOOST_AUTO_TEST_CASE(layers_extend_manifest_diff_ids_and_history_together) {
     BOOST_REQUIRE(manifest.layers.size() == 2u);
     BOOST_TEST(manifest.layers[1].digest == oci::Digest::of("blob b"));
     BOOST_TEST(manifest.layers[0].media_type == media_type::oci_layer_gzip);
-    BOOST_TEST((config.diff_ids() == std::vector{oci::Digest::of("tar a"), oci::Digest::of("tar b")}));
+    BOOST_TEST(
+        (config.diff_ids() == std::vector{oci::Digest::of("tar a"), oci::Digest::of("tar b")}));
     BOOST_REQUIRE(config.history().size() == 2u);
     BOOST_TEST(config.history()[1].created_by == "cairn: layer /b");
     BOOST_TEST(config.created() == "2023-11-14T22:13:20Z");
@@ -49,7 +54,8 @@ BOOST_AUTO_TEST_CASE(layers_extend_manifest_diff_ids_and_history_together) {
 
 BOOST_AUTO_TEST_CASE(same_inputs_same_digest) {
     auto base = assemble::scratch_image(oci::Platform::parse("linux/amd64"));
-    assemble::ConfigChanges changes{.entrypoint = std::vector<std::string>{"/app"}, .labels = {{"b", "2"}, {"a", "1"}}};
+    assemble::ConfigChanges changes{.entrypoint = std::vector<std::string>{"/app"},
+                                    .labels = {{"b", "2"}, {"a", "1"}}};
     auto one = assemble::stack(base, {layer("a", assemble::Compression::gzip)}, changes, 0);
     auto two = assemble::stack(base, {layer("a", assemble::Compression::gzip)}, changes, 0);
     auto later = assemble::stack(base, {layer("a", assemble::Compression::gzip)}, changes, 1);
@@ -67,7 +73,8 @@ BOOST_AUTO_TEST_CASE(docker_base_keeps_docker_types_unless_zstd) {
     auto mixed = assemble::stack(base, {layer("z", assemble::Compression::zstd)}, {}, 0);
     BOOST_TEST(mixed.parsed.media_type == media_type::oci_manifest);
     BOOST_TEST(mixed.parsed.config.media_type == media_type::oci_config);
-    BOOST_TEST(mixed.parsed.layers[0].media_type == media_type::oci_layer_gzip);  // same bytes, OCI name
+    BOOST_TEST(mixed.parsed.layers[0].media_type ==
+               media_type::oci_layer_gzip);  // same bytes, OCI name
     BOOST_TEST(mixed.parsed.layers[1].media_type == media_type::oci_layer_zstd);
 }
 

@@ -11,9 +11,7 @@
 
 namespace cairn::assemble {
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 ImageReference ImageReference::parse(std::string_view text) {
     ImageReference reference{.text = std::string(text)};
@@ -28,7 +26,8 @@ ImageReference ImageReference::parse(std::string_view text) {
         reference.path = std::string(rest.substr(0, colon));
         if (colon != std::string_view::npos) reference.tag = std::string(rest.substr(colon + 1));
         if (reference.path.empty()) {
-            throw UsageError("image reference \"" + reference.text + "\" names no directory (oci:DIR[:TAG])");
+            throw UsageError("image reference \"" + reference.text +
+                             "\" names no directory (oci:DIR[:TAG])");
         }
         if (colon != std::string_view::npos && reference.tag.empty()) {
             throw UsageError("image reference \"" + reference.text + "\" has an empty tag");
@@ -38,8 +37,9 @@ ImageReference ImageReference::parse(std::string_view text) {
     // --- archives (oci-archive:, docker-archive:) ---
     // As for oci: the file ends at the first ':'; the rest is the TAG (docker-archive: a
     // NAME:TAG, or @N when reading).
-    for (auto [prefix, transport] : {std::pair{std::string_view("oci-archive:"), Transport::oci_archive},
-                                     std::pair{std::string_view("docker-archive:"), Transport::docker_archive}}) {
+    for (auto [prefix, transport] :
+         {std::pair{std::string_view("oci-archive:"), Transport::oci_archive},
+          std::pair{std::string_view("docker-archive:"), Transport::docker_archive}}) {
         if (!text.starts_with(prefix)) continue;
         auto rest = text.substr(prefix.size());
         auto colon = rest.find(':');
@@ -58,8 +58,9 @@ ImageReference ImageReference::parse(std::string_view text) {
     // --- end of archives ---
     for (std::string_view transport : {"dir:", "containers-storage:", "docker-daemon:"}) {
         if (text.starts_with(transport)) {
-            throw UsageError("transport \"" + std::string(transport.substr(0, transport.size() - 1)) +
-                             "\" of \"" + reference.text + "\" is not supported yet; use oci:DIR[:TAG]");
+            throw UsageError("transport \"" +
+                             std::string(transport.substr(0, transport.size() - 1)) + "\" of \"" +
+                             reference.text + "\" is not supported yet; use oci:DIR[:TAG]");
         }
     }
     if (text.empty()) throw UsageError("empty image reference");

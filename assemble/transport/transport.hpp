@@ -15,8 +15,8 @@ struct ImageReference {
     enum class Transport { oci, registry, scratch, oci_archive, docker_archive };
     Transport transport = Transport::oci;
     std::filesystem::path path;  // oci: the directory; oci-archive, docker-archive: the file
-    std::string tag;             // oci, oci-archive: the ref name; docker-archive: REF; may be empty
-    std::string text;            // as the user wrote it
+    std::string tag;   // oci, oci-archive: the ref name; docker-archive: REF; may be empty
+    std::string text;  // as the user wrote it
 
     // `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:REF]`, `docker://REF`
     // or a bare registry reference, or `scratch`. A malformed one is a UsageError naming it.
@@ -32,7 +32,7 @@ struct TransportOptions {
 // Opens images of every transport. Registry images of one command share one session (its
 // connections, tokens and credentials), so this lives as long as the command.
 class Transports {
-public:
+  public:
     explicit Transports(TransportOptions options = {});
     ~Transports();
     Transports(const Transports&) = delete;
@@ -45,7 +45,7 @@ public:
     // repository instead of uploading them: no base bytes move.
     static void mount_from(const oci::ImageSource& source, oci::ImageTarget& target);
 
-private:
+  private:
     struct Registries;
     Registries& registries();
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "assemble/transport/archive_tar.hpp"
 #include "assemble/layer/compression.hpp"
+#include "assemble/transport/archive_tar.hpp"
 #include "oci/layout.hpp"
 #include "oci/manifest.hpp"
 #include "oci/media_types.hpp"
@@ -17,7 +17,7 @@ namespace cairn::assemble::testing {
 namespace fs = std::filesystem;
 
 class StringSink : public ByteSink {
-public:
+  public:
     void write(const std::uint8_t* data, std::size_t size) override {
         text.append(reinterpret_cast<const char*>(data), size);
     }

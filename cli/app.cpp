@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "oci/error.hpp"
+#include "oci/interrupt.hpp"
 
 namespace cairn::cli {
 
@@ -53,7 +54,12 @@ int run(int argc, char** argv) {
 
     try {
         for (auto& [command, runner] : commands) {
-            if (command->parsed()) return runner();
+            if (!command->parsed()) continue;
+            // SIGINT, SIGTERM, SIGHUP: the temporary files go, one line says what stopped, and
+            // cairn ends by the signal (130, 143, 129). A command may say more (its target).
+            oci::set_interrupt_activity("cairn " + command->get_name());
+            oci::install_interrupt_handler();
+            return runner();
         }
         return usage_error("no command given");
     } catch (const UsageError& e) {

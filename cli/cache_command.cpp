@@ -34,6 +34,12 @@ int list() {
     }
     std::printf("layers: %llu, %s\n", static_cast<unsigned long long>(contents.layer_count),
                 human_bytes(contents.layer_bytes).c_str());
+    if (contents.stale_files > 0) {
+        std::printf("temporary files of interrupted runs: %llu, %s (the next build, append or "
+                    "cache gc removes them)\n",
+                    static_cast<unsigned long long>(contents.stale_files),
+                    human_bytes(contents.stale_bytes).c_str());
+    }
     return 0;
 }
 

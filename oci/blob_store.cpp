@@ -12,8 +12,10 @@ namespace cairn::oci {
 
 namespace fs = std::filesystem;
 
-BlobWriter::BlobWriter(const fs::path& directory)
-    : directory_(directory), file_(directory / "incoming") {}
+BlobWriter::BlobWriter(const fs::path& directory, std::shared_ptr<WorkDirectory> incoming)
+    : directory_(directory),
+      incoming_(std::move(incoming)),
+      file_(directory / "blob", incoming_->path()) {}
 
 void BlobWriter::write(const std::uint8_t* data, std::size_t size) {
     hasher_.write(data, size);
@@ -117,7 +119,52 @@ std::unique_ptr<BlobWriter> BlobStore::writer() {
     std::error_code error;
     fs::create_directories(directory_, error);
     if (error) throw Error("cannot create " + directory_.string() + ": " + error.message());
-    return std::make_unique<BlobWriter>(directory_);
+    std::lock_guard lock(incoming_->mutex);
+    if (!incoming_->directory)
+        incoming_->directory = std::make_shared<WorkDirectory>(root_, kIncomingPrefix);
+    return std::make_unique<BlobWriter>(directory_, incoming_->directory);
+}
+
+namespace {
+
+// The `.tmp-*` files old enough to be a dead writer's, in a blobs/<alg> directory.
+template <typename Visit>
+void each_legacy_temporary(const fs::path& directory, std::chrono::seconds age, Visit visit) {
+    std::error_code error;
+    fs::directory_iterator it(directory, error);
+    if (error) return;
+    auto cutoff = fs::file_time_type::clock::now() - age;
+    for (; it != fs::directory_iterator(); it.increment(error)) {
+        if (error) return;
+        if (!it->path().filename().string().starts_with(".tmp-")) continue;
+        if (!it->is_regular_file(error)) continue;
+        auto time = it->last_write_time(error);
+        if (error || time > cutoff) continue;
+        visit(it->path(), it->file_size(error));
+    }
+}
+
+}  // namespace
+
+SweptFiles BlobStore::sweep_stale(std::chrono::seconds legacy_age) const {
+    SweptFiles out = WorkDirectory::sweep(root_, kIncomingPrefix);
+    each_legacy_temporary(directory_, legacy_age, [&out](const fs::path& path, std::uintmax_t size) {
+        std::error_code error;
+        if (fs::remove(path, error)) {
+            ++out.files;
+            out.bytes += size;
+        }
+    });
+    return out;
+}
+
+SweptFiles BlobStore::stale_temporary_files(std::chrono::seconds legacy_age) const {
+    SweptFiles out = WorkDirectory::stale(root_, kIncomingPrefix);
+    each_legacy_temporary(directory_, legacy_age, [&out](const fs::path&, std::uintmax_t size) {
+        ++out.files;
+        out.bytes += size;
+    });
+    return out;
 }
 
 }  // namespace cairn::oci

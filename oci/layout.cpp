@@ -40,6 +40,18 @@ std::string tags_of(const Index& index) {
     return out.empty() ? "none" : out;
 }
 
+// With the layout's lock held, a `.tmp-*` file at its root is an index.json or oci-layout a
+// killed writer left (they are written under the same lock).
+void sweep_root_temporaries(const fs::path& directory) {
+    std::error_code error;
+    fs::directory_iterator it(directory, error);
+    for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+        std::error_code ignored;
+        if (it->path().filename().string().starts_with(".tmp-") && it->is_regular_file(ignored))
+            fs::remove(it->path(), ignored);
+    }
+}
+
 }  // namespace
 
 ImageLayout::ImageLayout(fs::path directory)
@@ -53,6 +65,7 @@ ImageLayout ImageLayout::open(const fs::path& directory) {
     return ImageLayout(directory);
 }
 
+
 ImageLayout ImageLayout::open_or_create(const fs::path& directory) {
     std::error_code error;
     fs::create_directories(directory, error);
@@ -60,7 +73,10 @@ ImageLayout ImageLayout::open_or_create(const fs::path& directory) {
     DirectoryLock lock(directory);
     if (fs::exists(directory / "oci-layout")) {
         check_layout_file(directory);
-        return ImageLayout(directory);
+        ImageLayout layout(directory);
+        sweep_root_temporaries(directory);
+        layout.blobs().sweep_stale();
+        return layout;
     }
     for (const auto& entry : fs::directory_iterator(directory)) {
         if (!entry.path().filename().string().starts_with(".")) {
@@ -81,19 +97,21 @@ Index ImageLayout::index() const {
     return Index::parse(read_small_file(path, json::kMaxManifestSize), path.string());
 }
 
-Descriptor ImageLayout::find(const std::string& tag) const {
-    Index index = this->index();
+Descriptor find_tagged(const Index& index, const std::string& tag, const std::string& what,
+                       const std::string& form) {
     if (tag.empty()) {
         if (index.manifests.size() == 1) return index.manifests.front();
-        throw Error("OCI layout " + directory_.string() + " holds " +
-                    std::to_string(index.manifests.size()) +
-                    " images; name one as oci:DIR:TAG (tags: " + tags_of(index) + ")");
+        throw Error(what + " holds " + std::to_string(index.manifests.size()) +
+                    " images; name one as " + form + " (tags: " + tags_of(index) + ")");
     }
     for (const auto& entry : index.manifests) {
         if (entry.ref_name() == tag) return entry;
     }
-    throw Error("OCI layout " + directory_.string() + " has no image tagged \"" + tag +
-                "\" (tags: " + tags_of(index) + ")");
+    throw Error(what + " has no image tagged \"" + tag + "\" (tags: " + tags_of(index) + ")");
+}
+
+Descriptor ImageLayout::find(const std::string& tag) const {
+    return find_tagged(index(), tag, "OCI layout " + directory_.string(), "oci:DIR:TAG");
 }
 
 void ImageLayout::tag(const Descriptor& manifest, const std::string& tag) {

@@ -42,6 +42,12 @@ class ImageLayout {
     BlobStore blobs_;
 };
 
+// The entry of `index` tagged `tag`; with an empty tag, the only entry. An Error that lists
+// the tags there when it is absent or ambiguous: "`what` has no image tagged …", "… name one as
+// `form`".
+Descriptor find_tagged(const Index& index, const std::string& tag, const std::string& what,
+                       const std::string& form);
+
 // A layout as an image source (`oci:DIR[:TAG]`).
 class LayoutSource : public ImageSource {
   public:
@@ -65,6 +71,7 @@ class LayoutTarget : public ImageTarget {
     bool has_blob(const Descriptor& descriptor) override;
     // Each blob has a temporary file of its own until it is renamed into place.
     bool parallel_uploads() const override { return true; }
+    bool holds_docker_manifests() const override { return false; }
     void put_blob(const Descriptor& descriptor, ByteSource& content) override;
     using ImageTarget::put_blob;
     void put_manifest(const ManifestBlob& manifest) override;

@@ -23,6 +23,7 @@
 
 #include "oci/error.hpp"
 #include "oci/file.hpp"
+#include "oci/interrupt.hpp"
 
 namespace cairn::registry {
 
@@ -83,10 +84,10 @@ struct ExecPlan {
     }
 };
 
-// The process groups of the children running now, read by the signal handler: a fixed array
+// The process groups of the children running now, read by the interrupt handler: a fixed array
 // of atomics, as a handler may touch nothing else.
 std::array<std::atomic<pid_t>, 16> running_groups{};
-constexpr std::array kForwardedSignals{SIGINT, SIGTERM, SIGHUP};
+constexpr auto kForwardedSignals = oci::kInterruptSignals;
 
 // The group, and the child itself in case it has not made its group yet.
 void stop_group(pid_t pgid, int signal_number) {
@@ -101,24 +102,13 @@ void stop_groups() {
     }
 }
 
-extern "C" void on_stop_signal(int signal_number) {
-    stop_groups();
-    ::signal(signal_number, SIG_DFL);
-    ::raise(signal_number);
-}
-
+// cairn's one handler for SIGINT, SIGTERM and SIGHUP (oci/interrupt) stops the children first,
+// then removes cairn's temporary files and ends cairn by the same signal.
 void install_stop_handlers() {
     static std::once_flag once;
     std::call_once(once, [] {
-        struct sigaction action {};
-        action.sa_handler = on_stop_signal;
-        sigemptyset(&action.sa_mask);
-        for (int signal_number : kForwardedSignals) {
-            struct sigaction previous {};
-            ::sigaction(signal_number, nullptr, &previous);
-            if (previous.sa_handler == SIG_IGN) continue;  // under nohup: stays ignored
-            ::sigaction(signal_number, &action, nullptr);
-        }
+        oci::add_interrupt_hook(stop_groups);
+        oci::install_interrupt_handler();
     });
 }
 

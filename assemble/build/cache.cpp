@@ -93,12 +93,22 @@ CacheContents list_cache(const fs::path& cache_dir) {
             contents.layer_bytes += entry.file_size(ec);
         }
     }
+    oci::SweptFiles stale;
+    for (const auto& root : {cache_dir, bases})
+        stale += oci::BlobStore(root).stale_temporary_files();
+    contents.stale_files = stale.files;
+    contents.stale_bytes = stale.bytes;
     return contents;
 }
 
 oci::DirectoryLock use_cache(const fs::path& cache_dir, const std::function<void()>& on_wait) {
     fs::create_directories(cache_dir);
-    return oci::DirectoryLock(cache_dir, on_wait, oci::DirectoryLock::Mode::shared);
+    oci::DirectoryLock lock(cache_dir, on_wait, oci::DirectoryLock::Mode::shared);
+    // Every writer holds this lock too and keeps its temporary files in an incoming directory
+    // it holds itself: one nobody holds is a killed run's.
+    for (const auto& root : {cache_dir, cache_dir / kBasesDirectory})
+        oci::BlobStore(root).sweep_stale();
+    return lock;
 }
 
 CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds keep,
@@ -135,6 +145,11 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
                 return !named.contains(entry.path().filename().string());
             },
             out);
+    }
+    for (const auto& root : {cache_dir, bases}) {
+        auto swept = oci::BlobStore(root).sweep_stale(std::chrono::seconds(0));
+        out.blobs_removed += swept.files;
+        out.bytes_freed += swept.bytes;
     }
     auto layers = cache_dir / "blobs" / "sha256";
     sweep(

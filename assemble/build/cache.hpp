@@ -21,7 +21,8 @@ namespace cairn::assemble {
 std::filesystem::path cache_directory();
 
 // A shared lock on the cache (made if missing) for a build or an append: several at once,
-// never beside gc. `on_wait` is called once if gc holds it.
+// never beside gc. `on_wait` is called once if gc holds it. Taking it sweeps what killed runs
+// left (their incoming directories nobody holds: see BlobStore), in the layers and the bases.
 oci::DirectoryLock use_cache(const std::filesystem::path& cache_dir,
                              const std::function<void()>& on_wait = {});
 
@@ -38,6 +39,9 @@ struct CacheContents {
     std::vector<CachedBase> bases;  // by tag
     std::uint64_t layer_count = 0;  // layers made by build and append
     std::uint64_t layer_bytes = 0;
+    // Temporary files that killed runs left (removed by the next build, append or gc).
+    std::uint64_t stale_files = 0;
+    std::uint64_t stale_bytes = 0;
 };
 
 CacheContents list_cache(const std::filesystem::path& cache_dir);

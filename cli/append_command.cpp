@@ -15,6 +15,8 @@
 #include "cli/registry_flags.hpp"
 #include "oci/blob_store.hpp"
 #include "oci/error.hpp"
+#include "oci/interrupt.hpp"
+#include "oci/output_file.hpp"
 
 namespace cairn::cli {
 
@@ -54,6 +56,7 @@ int run_append(const AppendArgs& args) {
     options.tar.warn = [](const std::string& message) { status("warning: " + message); };
     auto base_ref = assemble::ImageReference::parse(args.base);
     auto target_ref = assemble::ImageReference::parse(args.to);
+    oci::set_interrupt_activity("cairn append to " + args.to);
 
     assemble::Transports transports(args.registry.transport_options());
     std::unique_ptr<oci::ImageSource> base_source;
@@ -67,6 +70,11 @@ int run_append(const AppendArgs& args) {
     auto cache_use = assemble::use_cache(cache_dir, [&cache_dir] {
         status("waiting for `cairn cache gc` to finish with " + cache_dir.string());
     });
+    // A layer source that holds the target (an archive, a layout) or the cache must not take
+    // them in: they change with every run.
+    options.tar.outputs = assemble::output_identities(target_ref);
+    for (auto identity : oci::existing_output_identities(cache_dir))
+        options.tar.outputs.push_back(identity);
     oci::BlobStore store(cache_dir);
     assemble::ShipStats stats;
     std::unique_ptr<oci::ImageTarget> target;
@@ -80,7 +88,8 @@ int run_append(const AppendArgs& args) {
         std::vector<assemble::NewLayer> layers;
         for (const auto& argument : args.layers)
             layers.push_back(build_layer(argument, options, store, display));
-        auto image = assemble::stack(base, layers, changes, options.tar.mtime);
+        auto image = assemble::stack(base, layers, changes, options.tar.mtime,
+                                     assemble::holds_docker_manifests(target_ref));
         display.phase("push");
         target = transports.open_target(target_ref);
         if (base_source) assemble::Transports::mount_from(*base_source, *target);
@@ -90,7 +99,7 @@ int run_append(const AppendArgs& args) {
     }
     status("wrote " + target->name() + ": " +
            bytes_moved(stats.bytes_written, stats.bytes_skipped) + ", in " + seconds_since(start));
-    std::cout << digest << '\n';
+    result_stream(assemble::output_identities(target_ref)) << digest << '\n';
     return 0;
 }
 

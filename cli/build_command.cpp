@@ -14,6 +14,7 @@
 #include "cli/registry_flags.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
+#include "oci/output_file.hpp"
 
 namespace cairn::cli {
 
@@ -95,7 +96,7 @@ void write_metrics(const std::string& file, const assemble::BuildResult& result)
     rapidjson::StringBuffer buffer;
     rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
     write_result(writer, result);
-    oci::write_file_atomically(file, std::string(buffer.GetString()) + "\n");
+    oci::write_output_file(file, std::string(buffer.GetString()) + "\n");
 }
 
 int run_build(BuildArgs args) {
@@ -109,6 +110,7 @@ int run_build(BuildArgs args) {
                                    .output = args.output,
                                    .transport = args.registry.transport_options(),
                                    .jobs = args.registry.job_count()};
+    if (!args.metrics.empty()) options.outputs = oci::existing_output_identities(args.metrics);
     if (!options.output.empty() && !options.local_only) {
         throw UsageError(
             "--output goes with --local-only (or LOCAL_ONLY=true): without it the image is "

@@ -11,6 +11,7 @@
 #include "cli/progress.hpp"
 #include "cli/registry_flags.hpp"
 #include "oci/error.hpp"
+#include "oci/interrupt.hpp"
 
 namespace cairn::cli {
 
@@ -21,12 +22,14 @@ struct CopyArgs {
     std::string target;
     std::string platform;
     std::string format;
+    bool preserve_digests = false;
     bool all = false;
     RegistryFlags registry;
 };
 
-// A layout directory this copy creates is removed again if the copy fails: a failed copy
-// leaves no target behind. (Archives need no help: they are renamed into place at the end.)
+// A layout directory this copy creates is removed again if the copy fails or is interrupted:
+// a failed copy leaves no target behind. (Archives need no help: they are renamed into place
+// at the end.)
 class NewLayoutGuard {
   public:
     explicit NewLayoutGuard(const assemble::ImageReference& target) {
@@ -34,6 +37,8 @@ class NewLayoutGuard {
         if (target.transport == assemble::ImageReference::Transport::oci &&
             !std::filesystem::exists(std::filesystem::symlink_status(target.path, error))) {
             path_ = target.path;
+            on_interrupt_ =
+                oci::RemoveOnInterrupt(path_, oci::RemoveOnInterrupt::Kind::tree);
         }
     }
     ~NewLayoutGuard() {
@@ -43,27 +48,35 @@ class NewLayoutGuard {
     }
     NewLayoutGuard(const NewLayoutGuard&) = delete;
     NewLayoutGuard& operator=(const NewLayoutGuard&) = delete;
-    void keep() { path_.clear(); }
+    void keep() {
+        path_.clear();
+        on_interrupt_.release();
+    }
 
   private:
     std::filesystem::path path_;
+    oci::RemoveOnInterrupt on_interrupt_;
 };
 
 int run_copy(const CopyArgs& args) {
     auto start = std::chrono::steady_clock::now();
-    assemble::CopyOptions options{.all = args.all, .jobs = args.registry.job_count()};
+    assemble::CopyOptions options{.all = args.all,
+                                  .preserve_digests = args.preserve_digests,
+                                  .jobs = args.registry.job_count()};
     if (!args.platform.empty()) options.platform = oci::Platform::parse(args.platform);
     if (args.format == "oci") {
         options.format = assemble::ManifestFormat::oci;
+    } else if (args.format == "docker") {
+        options.format = assemble::ManifestFormat::docker;
     } else if (!args.format.empty()) {
-        throw UsageError("--format " + args.format + ": the one format to convert to is \"oci\" " +
-                         "(without --format, manifests are copied as they are)");
+        throw UsageError("--format " + args.format + ": the formats are \"oci\" and \"docker\"");
     }
     if (options.all && options.platform) {
         throw UsageError("--all copies every platform; it cannot be combined with --platform");
     }
     auto source_ref = assemble::ImageReference::parse(args.source);
     auto target_ref = assemble::ImageReference::parse(args.target);
+    oci::set_interrupt_activity("cairn copy to " + args.target);
     // The source first: a source that cannot be read must not create the target.
     assemble::Transports transports(args.registry.transport_options());
     auto source = transports.open_source(source_ref);
@@ -79,7 +92,7 @@ int run_copy(const CopyArgs& args) {
     guard.keep();
     status("copied " + source->name() + " to " + target->name() + ": " +
            bytes_moved(result.bytes_copied, result.bytes_skipped) + ", in " + seconds_since(start));
-    std::cout << result.manifest.digest << '\n';
+    result_stream(assemble::output_identities(target_ref)) << result.manifest.digest << '\n';
     return 0;
 }
 
@@ -98,7 +111,10 @@ Runner add_copy_command(CLI::App& app) {
     command->add_option("--platform", args->platform,
                         "OS/ARCH[/VARIANT]: copy only that image of an index");
     command->add_option("--format", args->format,
-                        "oci: write Docker schema 2 manifests as OCI ones (default: as they are)");
+                        "oci or docker: the manifest format written (default: as the source has "
+                        "it, except that oci: and oci-archive: targets get OCI)");
+    command->add_flag("--preserve-digests", args->preserve_digests,
+                      "fail rather than rewrite a manifest (every digest stays the source's)");
     command->add_flag("--all", args->all,
                       "copy a whole index (the default for targets that hold indexes)");
     add_registry_flags(*command, args->registry);

@@ -1,6 +1,7 @@
 // `cairn layer SRC[:DEST] … --to FILE`: one deterministic layer tarball from local files.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
@@ -9,6 +10,7 @@
 #include "cli/output.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
+#include "oci/output_file.hpp"
 
 namespace cairn::cli {
 
@@ -45,12 +47,24 @@ int run_layer(const LayerArgs& args) {
     options.tar.warn = [](const std::string& message) { status("warning: " + message); };
     auto source = merge_sources(args.sources);
 
+    // The layer's own bytes on stdout: the report goes to stderr.
+    bool on_stdout = args.to == "-";
     assemble::LayerDigests digests = [&] {
         if (args.to == "-") {
+            // `cairn layer DIR --to - > DIR/l.tar` must not archive l.tar into itself either.
+            if (auto identity = oci::FileIdentity::of(STDOUT_FILENO))
+                options.tar.outputs.push_back(*identity);
             oci::FdSink out(STDOUT_FILENO, "standard output");
             return assemble::write_layer(source, options, out);
         }
-        oci::TemporaryFile file(args.to);
+        // Written through a device, FIFO or /dev/stdout; else atomically, keeping the mode of
+        // the file it replaces, at the target of a link.
+        oci::OutputFile file(args.to);
+        options.tar.outputs = file.identities();
+        auto stdout_identity = oci::FileIdentity::of(STDOUT_FILENO);
+        on_stdout = file.place().through && stdout_identity &&
+                    std::find(options.tar.outputs.begin(), options.tar.outputs.end(),
+                              *stdout_identity) != options.tar.outputs.end();
         auto result = assemble::write_layer(source, options, file);
         file.commit();
         return result;
@@ -59,7 +73,7 @@ int run_layer(const LayerArgs& args) {
     status("layer " + args.to + ": " + human_bytes(static_cast<std::uint64_t>(digests.size)) + " " +
            std::string(assemble::compression_name(digests.compression)) + " in " +
            seconds_since(start));
-    auto& out = args.to == "-" ? std::cerr : std::cout;
+    auto& out = on_stdout ? std::cerr : std::cout;
     out << "digest " << digests.digest << "\n"
         << "diff_id " << digests.diff_id << "\n"
         << "size " << digests.size << "\n"

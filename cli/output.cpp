@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -20,6 +21,13 @@ void status(std::string_view message) {
         std::cerr << stamp;
     }
     std::cerr << message << '\n';
+}
+
+std::ostream& result_stream(const std::vector<oci::FileIdentity>& outputs) {
+    auto standard_output = oci::FileIdentity::of(STDOUT_FILENO);
+    bool inside = standard_output &&
+                  std::find(outputs.begin(), outputs.end(), *standard_output) != outputs.end();
+    return inside ? std::cerr : std::cout;
 }
 
 std::string human_bytes(std::uint64_t bytes) {

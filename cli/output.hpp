@@ -5,11 +5,20 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <iosfwd>
+#include <vector>
+
+#include "oci/file.hpp"
 
 namespace cairn::cli {
 
 // One line of status on stderr; with a timestamp when stderr is not a terminal (CI logs).
 void status(std::string_view message);
+
+// Where a command's result line goes: standard output, unless an output it just wrote is
+// standard output itself (`--to /dev/stdout`, `oci-archive:/dev/stdout`): then stderr, so the
+// line does not end up inside the bytes.
+std::ostream& result_stream(const std::vector<oci::FileIdentity>& outputs);
 
 // "12.3 MB", "512 B".
 std::string human_bytes(std::uint64_t bytes);

@@ -57,8 +57,24 @@ DirectoryLock::DirectoryLock(const std::filesystem::path& directory,
     }
 }
 
-TemporaryFile::TemporaryFile(const std::filesystem::path& final_path) : final_path_(final_path) {
-    auto directory = final_path.parent_path();
+std::optional<FileIdentity> FileIdentity::of(const std::filesystem::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+    return FileIdentity{static_cast<std::uint64_t>(info.st_dev),
+                        static_cast<std::uint64_t>(info.st_ino)};
+}
+
+std::optional<FileIdentity> FileIdentity::of(int fd) {
+    struct stat info {};
+    if (fd < 0 || ::fstat(fd, &info) != 0) return std::nullopt;
+    return FileIdentity{static_cast<std::uint64_t>(info.st_dev),
+                        static_cast<std::uint64_t>(info.st_ino)};
+}
+
+TemporaryFile::TemporaryFile(const std::filesystem::path& final_path,
+                             const std::filesystem::path& in_directory)
+    : final_path_(final_path) {
+    auto directory = in_directory.empty() ? final_path.parent_path() : in_directory;
     // The hidden name keeps it out of the way of anything listing the directory; the random
     // part lets several processes write the same final file at once.
     for (int attempt = 0; attempt < 16 && !fd_; ++attempt) {
@@ -66,10 +82,13 @@ TemporaryFile::TemporaryFile(const std::filesystem::path& final_path) : final_pa
                                        "-" + random_suffix());
         fd_.reset(::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
         if (!fd_ && errno != EEXIST) {
-            throw Error(system_error_text("cannot create a file in " + directory.string(), errno));
+            throw Error(system_error_text(
+                "cannot create a file in " + (directory.empty() ? std::string(".") : directory.string()),
+                errno));
         }
     }
     if (!fd_) throw Error("cannot create a temporary file in " + directory.string());
+    cleanup_ = RemoveOnInterrupt(temporary_path_, RemoveOnInterrupt::Kind::file);
 }
 
 TemporaryFile::~TemporaryFile() {
@@ -99,6 +118,7 @@ void TemporaryFile::commit() {
             system_error_text("cannot move a file into place at " + final_path_.string(), error));
     }
     temporary_path_.clear();
+    cleanup_.release();
     fsync_directory(final_path_.parent_path());
 }
 
@@ -107,6 +127,7 @@ void TemporaryFile::discard() {
     fd_.reset();
     ::unlink(temporary_path_.c_str());
     temporary_path_.clear();
+    cleanup_.release();
 }
 
 FileSource::FileSource(const std::filesystem::path& path) : path_(path) {

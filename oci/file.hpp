@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "oci/interrupt.hpp"
 #include "oci/stream.hpp"
 
 namespace cairn::oci {
@@ -38,6 +40,17 @@ class UniqueFd {
     int fd_ = -1;
 };
 
+// Which file a path or descriptor is (device and inode): how an input walk recognises the
+// output it is writing.
+struct FileIdentity {
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    bool operator==(const FileIdentity&) const = default;
+    // Of what `path` names (links followed), or nothing when it does not exist.
+    static std::optional<FileIdentity> of(const std::filesystem::path& path);
+    static std::optional<FileIdentity> of(int fd);
+};
+
 // A flock(2) on a directory itself, held until destroyed: no lock file is left behind, and
 // flock(1) on the same directory takes part. Exclusive, or shared with other shared holders.
 // When another process holds it, `on_wait` (may be empty) is called once before blocking, so
@@ -52,12 +65,14 @@ class DirectoryLock {
     UniqueFd fd_;
 };
 
-// A file written under a temporary name in its final directory, then fsynced and renamed over
-// the final name by commit(). Destroyed uncommitted, it removes itself: readers never see a
+// A file written under a temporary name in its final directory (or in `directory`, on the same
+// file system), then fsynced and renamed over the final name by commit(). Destroyed
+// uncommitted, it removes itself, and SIGINT/SIGTERM/SIGHUP remove it too: readers never see a
 // partial file.
 class TemporaryFile : public ByteSink {
   public:
-    explicit TemporaryFile(const std::filesystem::path& final_path);
+    explicit TemporaryFile(const std::filesystem::path& final_path,
+                           const std::filesystem::path& directory = {});
     ~TemporaryFile() override;
     TemporaryFile(const TemporaryFile&) = delete;
     TemporaryFile& operator=(const TemporaryFile&) = delete;
@@ -71,11 +86,14 @@ class TemporaryFile : public ByteSink {
     // Drops the temporary file (also done by the destructor).
     void discard();
     const std::filesystem::path& temporary_path() const { return temporary_path_; }
+    // The open temporary file (for fchmod, fstat); -1 once committed or discarded.
+    int fd() const { return fd_.get(); }
 
   private:
     std::filesystem::path final_path_;
     std::filesystem::path temporary_path_;
     UniqueFd fd_;
+    RemoveOnInterrupt cleanup_;
 };
 
 // A file read as a stream.
@@ -85,6 +103,7 @@ class FileSource : public ByteSource {
     std::size_t read(std::uint8_t* data, std::size_t capacity) override;
     // The size at open.
     std::uint64_t size() const { return size_; }
+    int fd() const { return fd_.get(); }
 
   private:
     std::filesystem::path path_;

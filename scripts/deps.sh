@@ -9,7 +9,7 @@ CAIRN_BUILD_PACKAGES=(cmake g++ make pkg-config libarchive-dev libzstd-dev libss
 # Independent judges and peers for the tests, and what the demo runs images with.
 CAIRN_TEST_PACKAGES=(skopeo umoci oci-image-tool runc busybox-static jq zstd gzip tar
     coreutils procps docker-registry apache2-utils openssl curl python3 python3-jwt
-    python3-cryptography file git podman)
+    python3-cryptography file git podman libcap2-bin)
 CAIRN_BENCH_PACKAGES=(pigz zstd)
 
 cairn_install_packages() {

@@ -24,6 +24,7 @@ class AppLayerMaker {
         LayerOptions layer{.compression = Compression::gzip, .threads = options_.threads};
         layer.tar.mtime = source_date_epoch();
         layer.tar.warn = [this](const std::string& message) { say("warning: " + message); };
+        layer.tar.outputs = options_.outputs;
         if (project_files) layer.tar.ignore = ignore_filter(source);
         auto stored = store_layer(source, layer, store_);
         const auto& digests = stored.digests;
@@ -68,6 +69,13 @@ std::vector<NewLayer> make_app_layers(const BuildConfig& config, const fs::path&
                                       std::vector<BuiltLayer>& built) {
     AppLayerMaker maker(config, store, options, built);
     std::vector<NewLayer> layers;
+    // Checked again now that the build has run: its scripts may have made links since.
+    if (config.npm) {
+        check_inside_project(config.project_dir, config.npm->output, "npm.output",
+                             config.npm->output.string());
+    }
+    for (const auto& file : config.files)
+        check_inside_project(config.project_dir, file.src, "files.src", file.src.string());
     if (config.npm) {
         std::error_code ec;
         if (!fs::exists(config.npm->output, ec)) {

@@ -17,6 +17,7 @@ namespace cairn::assemble {
 struct AppLayerOptions {
     unsigned threads = 0;                         // for compression; 0: all cores
     std::function<void(const std::string&)> say;  // one status line per layer, and warnings
+    std::vector<oci::FileIdentity> outputs;       // what the build writes: never in a layer
 };
 
 // Makes the layers of `config` into `store` (reusing the cached blob of content made before),

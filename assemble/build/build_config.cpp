@@ -69,6 +69,39 @@ fs::path resolve(const fs::path& base, const fs::path& relative) {
     return out;
 }
 
+}  // namespace
+
+std::optional<fs::path> outside_project(const fs::path& project_dir, const fs::path& path) {
+    auto inside = [](const fs::path& base, const fs::path& candidate) {
+        fs::path relative = candidate.lexically_relative(base);
+        return !relative.empty() && *relative.begin() != "..";
+    };
+    if (!inside(project_dir, path)) return path;
+    if (path == project_dir) return std::nullopt;
+    // The directories are resolved, as the kernel resolves them when the file is opened; the
+    // last name is not, as a layer stores a link as a link (never what it points to).
+    std::error_code error;
+    auto project = fs::weakly_canonical(project_dir, error);
+    if (error) project = project_dir;
+    auto resolved = fs::weakly_canonical(path.parent_path(), error);
+    if (error) resolved = path.parent_path();
+    resolved /= path.filename();
+    if (!inside(project, resolved) && resolved != project) return resolved;
+    return std::nullopt;
+}
+
+void check_inside_project(const fs::path& project_dir, const fs::path& path,
+                          const std::string& key, const std::string& value) {
+    auto outside = outside_project(project_dir, path);
+    if (!outside) return;
+    std::string through = *outside == path ? "" : " (through a symbolic link it is " +
+                                                      outside->string() + ")";
+    throw Error(key + " \"" + value + "\" is outside the project directory " +
+                project_dir.string() + through + "; copy it into the project");
+}
+
+namespace {
+
 ImageReference read_base(const ConfigTable& image, const fs::path& project_dir) {
     std::string text = image.required_string("base");
     ImageReference base;
@@ -155,6 +188,11 @@ std::optional<NpmSection> read_npm(const ConfigTable& root, const fs::path& proj
                   "npm.output \"" + output.string() + "\" must be a path relative to npm.dir");
     }
     out.output = resolve(out.dir, output);
+    try {
+        check_inside_project(project_dir, out.output, "npm.output", output.string());
+    } catch (const Error& error) {
+        npm->fail(npm->find("output"), error.what());
+    }
     return out;
 }
 
@@ -164,11 +202,10 @@ std::vector<ExtraFile> read_files(const ConfigTable& root, const fs::path& proje
         ExtraFile file;
         std::string src = entry.required_string("src");
         file.src = resolve(project_dir, src);
-        fs::path inside = file.src.lexically_relative(project_dir);
-        if (inside.empty() || *inside.begin() == "..") {
-            entry.fail(entry.find("src"), "files.src \"" + src +
-                                              "\" is outside the project directory " +
-                                              project_dir.string() + "; copy it into the project");
+        try {
+            check_inside_project(project_dir, file.src, "files.src", src);
+        } catch (const Error& error) {
+            entry.fail(entry.find("src"), error.what());
         }
         file.dest = entry.required_string("dest");
         if (file.dest.front() != '/') {

@@ -86,6 +86,18 @@ BuildConfig load_build_config(const std::filesystem::path& file);
 // project directory (made absolute against the current directory).
 BuildConfig parse_build_config(std::string_view text, const std::string& file_name);
 
+// Where `path` (absolute, normalised) really is when it is outside `project_dir`: lexically,
+// or once the symbolic links in its directories are resolved (`root -> /` in the repository
+// makes "root/etc/shadow" the host's /etc/shadow); nothing when it is inside. The last name is
+// not resolved: a layer stores a link as a link. What a layer reads must be inside, as
+// Docker's COPY is confined to its build context.
+std::optional<std::filesystem::path> outside_project(const std::filesystem::path& project_dir,
+                                                     const std::filesystem::path& path);
+// The same as an Error: "`key` \"`value`\" is outside the project directory DIR …".
+void check_inside_project(const std::filesystem::path& project_dir,
+                          const std::filesystem::path& path, const std::string& key,
+                          const std::string& value);
+
 // The [image] settings as changes to the base image's config.
 ConfigChanges config_changes(const ImageSection& image);
 

@@ -254,6 +254,44 @@ BOOST_AUTO_TEST_CASE(extra_files_stay_in_the_project_and_land_at_absolute_paths)
                "e.g. /etc/a");
 }
 
+// The check is on the resolved path: a link committed in the project (`root -> /`) must not
+// let a layer take the host's files; a link as the last name is fine (stored as a link).
+BOOST_AUTO_TEST_CASE(sources_that_leave_the_project_through_a_link_are_refused) {
+    cairn::test::TempDir dir;
+    auto project = dir / "proj";
+    std::filesystem::create_directories(project / "real/sub");
+    std::filesystem::create_directories(dir / "outside");
+    std::filesystem::create_directory_symlink("/", project / "root");
+    std::filesystem::create_directory_symlink("../outside", project / "up");
+    std::filesystem::create_directory_symlink("real", project / "alias");
+    std::ofstream(project / "real/sub/f") << "x";
+    auto file = (project / "cairn.toml").string();
+    auto files = [&](const std::string& src) {
+        return error_of(kMinimal + "[[files]]\nsrc = \"" + src + "\"\ndest = \"/x\"\n", file);
+    };
+    auto shadow = files("root/etc/shadow");
+    BOOST_TEST(shadow.find("files.src \"root/etc/shadow\" is outside the project directory") !=
+                   std::string::npos,
+               shadow);
+    BOOST_TEST(shadow.find("(through a symbolic link it is /etc/shadow)") != std::string::npos,
+               shadow);
+    BOOST_TEST(files("root/etc") != "no error");
+    BOOST_TEST(files("up/anything") != "no error");
+    BOOST_TEST(files("up/") == "no error");  // the link itself: a layer stores it as a link
+    BOOST_TEST(files("alias/sub/f") == "no error");  // a link that stays inside
+    BOOST_TEST(files("root") == "no error");
+    auto npm = [&](const std::string& dir_key, const std::string& output) {
+        return error_of(kMinimal + "[npm]\ndir = \"" + dir_key + "\"\noutput = \"" + output + "\"\n",
+                        file);
+    };
+    BOOST_TEST(npm("real", "../root/etc").find("npm.output") != std::string::npos);
+    BOOST_TEST(npm("real", "../../elsewhere").find("outside the project directory") !=
+               std::string::npos);
+    BOOST_TEST(npm("real", "../up/dist").find("through a symbolic link") != std::string::npos);
+    BOOST_TEST(npm("real", "sub") == "no error");
+    BOOST_TEST(npm("real", "../alias/sub") == "no error");
+}
+
 BOOST_AUTO_TEST_CASE(profile_templates_and_registry_are_checked_when_read) {
     auto profile = [](const std::string& body) {
         return error_of(kMinimal + "[profiles.dev]\n" + body);

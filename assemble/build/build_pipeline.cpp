@@ -22,6 +22,7 @@
 #include "assemble/transport/stack.hpp"
 #include "oci/blob_store.hpp"
 #include "oci/error.hpp"
+#include "oci/output_file.hpp"
 #include "oci/file.hpp"
 #include "oci/image.hpp"
 #include "registry/child_process.hpp"
@@ -329,11 +330,20 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     build.phase("layers");
     start = Clock::now();
     oci::BlobStore store(build.cache_dir);
+    // The output layout (by default cairn-out/ in the project), the cache and --metrics may lie
+    // in a [[files]] directory: they change with every run, so no layer takes them.
+    auto outputs = options.outputs;
+    for (auto identity : output_identities(ImageReference::parse(output_reference(build))))
+        outputs.push_back(identity);
+    for (auto identity : oci::existing_output_identities(build.cache_dir))
+        outputs.push_back(identity);
     auto layers = make_app_layers(build.config, build.target_dir, store,
                                   {.threads = build.options.jobs,
-                                   .say = [&build](const std::string& line) { build.say(line); }},
+                                   .say = [&build](const std::string& line) { build.say(line); },
+                                   .outputs = std::move(outputs)},
                                   build.result.layers);
-    auto image = stack(build.base, layers, config_changes(build.config.image), source_date_epoch());
+    auto image = stack(build.base, layers, config_changes(build.config.image), source_date_epoch(),
+                       holds_docker_manifests(ImageReference::parse(output_reference(build))));
     build.result.times.layers = seconds_since(start);
     locks.clear();  // the layers are made: the push reads only the cache
 

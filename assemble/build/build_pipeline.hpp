@@ -23,6 +23,9 @@ struct BuildOptions {
     std::string output;  // --output; empty: oci:<project>/cairn-out:<tag>
     TransportOptions transport;
     unsigned jobs = 1;
+    // Files the command writes besides the image (--metrics): a [[files]] directory holding
+    // one leaves it out, as it does the output layout and the cache.
+    std::vector<oci::FileIdentity> outputs;
 };
 
 struct BuiltLayer {

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -54,6 +55,16 @@ Destination parse_destination(const std::string& dest) {
     return out;
 }
 
+// The file's capabilities, or "" (none, or a file system without extended attributes).
+std::string read_capability(const std::filesystem::path& source) {
+    char value[64];  // VFS_CAP_U32_3: 24 bytes; anything longer is not a capability set
+    ssize_t size = ::lgetxattr(source.c_str(), kCapabilityAttribute, value, sizeof value);
+    if (size > 0) return std::string(value, static_cast<std::size_t>(size));
+    if (errno == ENODATA || errno == ENOTSUP || errno == EOPNOTSUPP) return {};
+    throw Error(system_error_text(
+        "cannot read the capabilities (security.capability) of " + source.string(), errno));
+}
+
 const char* special_file_kind(mode_t mode) {
     if (S_ISFIFO(mode)) return "FIFO";
     if (S_ISSOCK(mode)) return "socket";
@@ -77,6 +88,7 @@ std::optional<TreeEntry> entry_from_stat(const std::filesystem::path& source, st
         entry.device = st.st_dev;
         entry.inode = st.st_ino;
         entry.link_count = st.st_nlink;
+        entry.capability = read_capability(source);
     } else if (S_ISLNK(st.st_mode)) {
         entry.kind = EntryKind::symlink;
         std::error_code error;
@@ -161,6 +173,19 @@ std::vector<std::string> read_directory_names(const std::filesystem::path& direc
     return names;
 }
 
+// Is this lstat()ed file one the command is writing? Said once, then left out.
+bool is_output(const std::filesystem::path& source, const struct stat& st,
+               const TarOptions& options) {
+    oci::FileIdentity identity{static_cast<std::uint64_t>(st.st_dev),
+                               static_cast<std::uint64_t>(st.st_ino)};
+    if (std::find(options.outputs.begin(), options.outputs.end(), identity) ==
+        options.outputs.end()) {
+        return false;
+    }
+    if (options.warn) options.warn("leaving out " + source.string() + ": it is this command's output");
+    return true;
+}
+
 // Adds everything below `directory`; `relative` is its path inside the input, `prefix` the
 // layer path of the input's root.
 void walk_directory(const std::filesystem::path& directory, const std::string& relative,
@@ -176,6 +201,7 @@ void walk_directory(const std::filesystem::path& directory, const std::string& r
         }
         bool is_directory = S_ISDIR(st.st_mode);
         if (options.ignore && options.ignore(child, is_directory)) continue;
+        if (is_output(source, st, options)) continue;
         auto entry = entry_from_stat(source, join(prefix, child), st, options);
         if (!entry) continue;
         tree.add(std::move(*entry));
@@ -190,6 +216,7 @@ void add_input(const TreeInput& input, const TarOptions& options, TreeBuilder& t
         throw Error(system_error_text("cannot read source " + input.source.string(), errno));
     }
     Destination dest = parse_destination(input.dest);
+    if (is_output(input.source, st, options)) return;
     if (S_ISDIR(st.st_mode)) {
         tree.add_directory_chain(dest.path);
         walk_directory(input.source, "", dest.path, options, tree);

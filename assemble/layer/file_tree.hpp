@@ -29,7 +29,15 @@ struct TreeEntry {
     std::uint64_t device = 0;
     std::uint64_t inode = 0;
     std::uint64_t link_count = 1;
+    // Regular files: the raw `security.capability` extended attribute (file capabilities, as
+    // `setcap cap_net_bind_service=+ep` sets), empty when there is none. The one xattr a layer
+    // keeps, as Docker does: user.* and the rest describe the host (download origins, SELinux
+    // labels, ACLs) and would make the layer depend on it.
+    std::string capability;
 };
+
+// The extended attribute a layer keeps (see TreeEntry::capability).
+inline constexpr const char* kCapabilityAttribute = "security.capability";
 
 // Walks every input (never following symlinks), applies options.ignore, warns about and drops
 // FIFOs, sockets and devices, adds the directories above each `dest`, merges the inputs and

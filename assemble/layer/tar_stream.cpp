@@ -22,7 +22,11 @@ ArchiveEntryHandle new_archive_entry() {
 
 TarStreamWriter::TarStreamWriter(ByteSink& out) : out_(out), archive_(archive_write_new()) {
     if (!archive_) throw Error("cannot create a tar writer: out of memory");
+    // Extended attributes only as SCHILY.xattr records (what Docker, Go's archive/tar and GNU
+    // tar read), not also as LIBARCHIVE.xattr ones.
     if (archive_write_set_format_pax_restricted(archive_.get()) != ARCHIVE_OK ||
+        archive_write_set_format_option(archive_.get(), "pax", "xattrheader", "SCHILY") !=
+            ARCHIVE_OK ||
         archive_write_add_filter_none(archive_.get()) != ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(archive_.get(), 1) != ARCHIVE_OK ||
         archive_write_open(archive_.get(), this, nullptr, &TarStreamWriter::on_write, nullptr) !=
@@ -74,9 +78,11 @@ void TarStreamWriter::fail(const std::string& what) {
     throw Error(with_detail(what, archive_.get()));
 }
 
-TarStreamReader::TarStreamReader(ByteSource& in, std::string what)
-    : in_(in), what_(std::move(what)), archive_(archive_read_new()) {
+TarStreamReader::TarStreamReader(ByteSource& in, std::string what,
+                                 std::function<std::int64_t(std::int64_t)> skip)
+    : in_(in), what_(std::move(what)), skip_(std::move(skip)), archive_(archive_read_new()) {
     if (!archive_) throw Error("cannot create a tar reader: out of memory");
+    if (skip_) archive_read_set_skip_callback(archive_.get(), &TarStreamReader::on_skip);
     if (archive_read_support_format_tar(archive_.get()) != ARCHIVE_OK ||
         archive_read_support_filter_none(archive_.get()) != ARCHIVE_OK ||
         archive_read_open(archive_.get(), this, nullptr, &TarStreamReader::on_read, nullptr) !=
@@ -103,6 +109,23 @@ std::size_t TarStreamReader::read_data(std::uint8_t* data, std::size_t capacity,
 void TarStreamReader::skip_data(const std::string& member) {
     if (archive_read_data_skip(archive_.get()) < ARCHIVE_WARN)
         fail("is damaged at member " + member);
+}
+
+std::uint64_t TarStreamReader::position() const {
+    // Filter 0 is the one nearest the format, here the plain tar: its position counts what
+    // the tar reader consumed (headers, data, padding), not what it read ahead.
+    auto bytes = archive_filter_bytes(archive_.get(), 0);
+    return bytes < 0 ? 0 : static_cast<std::uint64_t>(bytes);
+}
+
+la_int64_t TarStreamReader::on_skip(archive*, void* self, la_int64_t request) {
+    auto* reader = static_cast<TarStreamReader*>(self);
+    try {
+        return reader->skip_(request);
+    } catch (...) {
+        reader->source_error_ = std::current_exception();
+        return 0;  // libarchive reads instead, and the source's error comes up from there
+    }
 }
 
 la_ssize_t TarStreamReader::on_read(archive*, void* self, const void** buffer) {

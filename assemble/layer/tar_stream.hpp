@@ -6,7 +6,9 @@
 #include <archive_entry.h>
 
 #include <array>
+#include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -60,7 +62,10 @@ class TarStreamWriter {
 // (libarchive would otherwise run external programs for filters it lacks). Errors name `what`.
 class TarStreamReader {
   public:
-    TarStreamReader(ByteSource& in, std::string what);
+    // `skip` (may be empty) moves the source on by up to N bytes without reading them and
+    // returns how far it moved: what makes a pass over the headers of a plain file fast.
+    TarStreamReader(ByteSource& in, std::string what,
+                    std::function<std::int64_t(std::int64_t)> skip = {});
     TarStreamReader(const TarStreamReader&) = delete;
     TarStreamReader& operator=(const TarStreamReader&) = delete;
 
@@ -68,9 +73,12 @@ class TarStreamReader {
     archive_entry* next();
     std::size_t read_data(std::uint8_t* data, std::size_t capacity, const std::string& member);
     void skip_data(const std::string& member);
+    // Bytes of the tar consumed so far: right after next(), where the member's data begins.
+    std::uint64_t position() const;
 
   private:
     static la_ssize_t on_read(archive*, void* self, const void** buffer);
+    static la_int64_t on_skip(archive*, void* self, la_int64_t request);
     [[noreturn]] void fail(const std::string& problem);
 
     struct ReadFree {
@@ -79,6 +87,7 @@ class TarStreamReader {
 
     ByteSource& in_;
     std::string what_;
+    std::function<std::int64_t(std::int64_t)> skip_;
     std::array<std::uint8_t, 64 * 1024> buffer_{};
     std::exception_ptr source_error_;
     std::unique_ptr<archive, ReadFree> archive_;

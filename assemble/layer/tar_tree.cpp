@@ -62,7 +62,7 @@ class Utf8Ctype {
 };
 
 // A header built from the collected metadata only: nothing of the machine (owner names,
-// atime, ctime, xattrs, ACLs, file flags) can leak into the layer.
+// atime, ctime, ACLs, file flags, xattrs but file capabilities) can leak into the layer.
 ArchiveEntryHandle make_entry(const TreeEntry& item, std::int64_t mtime) {
     ArchiveEntryHandle entry = new_archive_entry();
     archive_entry_copy_pathname(entry.get(), item.path.c_str());
@@ -81,6 +81,12 @@ ArchiveEntryHandle make_entry(const TreeEntry& item, std::int64_t mtime) {
             archive_entry_set_filetype(entry.get(), AE_IFREG);
             if (!item.hardlink_target.empty()) {
                 archive_entry_copy_hardlink(entry.get(), item.hardlink_target.c_str());
+            }
+            // A SCHILY.xattr.security.capability pax record, as Docker, umoci and GNU tar
+            // --xattrs write and read it.
+            if (!item.capability.empty() && item.hardlink_target.empty()) {
+                archive_entry_xattr_add_entry(entry.get(), kCapabilityAttribute,
+                                              item.capability.data(), item.capability.size());
             }
             break;
     }

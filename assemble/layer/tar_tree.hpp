@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "oci/file.hpp"
 #include "oci/stream.hpp"
 
 namespace cairn::assemble {
@@ -25,6 +26,11 @@ struct TarOptions {
     std::function<bool(const std::string& relative, bool is_directory)> ignore;
     // Told of entries that are skipped (FIFOs, sockets, devices); may be empty.
     std::function<void(const std::string& message)> warn;
+    // Files and directories the command is writing (its output, the temporary file of it, a
+    // layout or the cache): left out with a warning, a directory with all below it, so that
+    // an output inside an input never goes into itself (GNU tar: "file is the archive; not
+    // dumped") and the layer is the same on every run.
+    std::vector<oci::FileIdentity> outputs;
 };
 
 // Writes one uncompressed tar holding every input, merged and sorted by path, to `out`.
@@ -32,7 +38,8 @@ struct TarOptions {
 // symlinks stored as links, hardlinks as hardlinks, parent directories of `dest` emitted.
 // Two inputs naming the same non-directory path are an error.
 // Directories above a `dest` (and the `dest` of a directory input) are 0755 unless an input
-// gives them. FIFOs, sockets and devices are left out with a warning. The bytes depend only on
+// gives them. FIFOs, sockets and devices are left out with a warning, and so are
+// options.outputs. The bytes depend only on
 // the inputs' names, types, modes, contents and link structure, and on options.mtime: not on
 // readdir order, timestamps, owners, the process or its locale. Throws cairn::Error naming the
 // path for a missing or unreadable source and for a file that changes size while it is read;

@@ -81,7 +81,10 @@ int run_login(const LoginArgs& args) {
     registry::RegistrySession session({.insecure_registries = transport.insecure_registries,
                                        .ca_file = transport.ca_file,
                                        .keychain = &candidate,
-                                       .user_agent = "cairn/" CAIRN_VERSION});
+                                       .user_agent = "cairn/" CAIRN_VERSION,
+                                       .request_timeout = transport.request_timeout,
+                                       .low_speed_limit = transport.low_speed_limit,
+                                       .low_speed_time = transport.low_speed_time});
     auto client = session.client(reference);
     auto response = client->send({.url = client->url("/v2/")});
     if (response->status() != 200) client->fail(*response, "logging in to " + reference.registry());

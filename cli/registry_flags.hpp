@@ -1,7 +1,11 @@
-// The flags of every command that may talk to a registry: --ca-file, --insecure-registry, --jobs.
+// The flags of every command that may talk to a registry: --ca-file, --insecure-registry, --jobs,
+// and how long a registry may take (--request-timeout, --low-speed-limit, --low-speed-time,
+// whose defaults come from CAIRN_REQUEST_TIMEOUT, CAIRN_LOW_SPEED_LIMIT, CAIRN_LOW_SPEED_TIME).
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,10 +17,13 @@ struct RegistryFlags {
     std::string ca_file;
     std::vector<std::string> insecure_registries;
     unsigned jobs = 0;  // 0: all cores
+    // Unset: the environment's, else the defaults (60 s, 1024 bytes/s, 60 s).
+    std::optional<double> request_timeout;   // seconds
+    std::optional<std::uint64_t> low_speed_limit;
+    std::optional<unsigned> low_speed_time;  // seconds
 
-    assemble::TransportOptions transport_options() const {
-        return {.insecure_registries = insecure_registries, .ca_file = ca_file};
-    }
+    // A malformed CAIRN_* value is a UsageError naming the variable.
+    assemble::TransportOptions transport_options() const;
     unsigned job_count() const;
 };
 

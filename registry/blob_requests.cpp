@@ -51,10 +51,15 @@ class BlobStream : public ByteSource {
                     return 0;
                 }
                 offset_ += n;
-                failures_ = 0;  // progress: the budget of tries is per stall, not per blob
+                attempt_bytes_ += n;
                 return n;
             } catch (const TransportError& error) {
                 response_.reset();
+                // The budget of tries is per stall, not per blob: an attempt that moved a good
+                // part of a blob earns a fresh budget; one that got a few bytes does not, or a
+                // peer dripping a byte per try would keep us forever.
+                if (attempt_bytes_ >= kSteadyProgress) failures_ = 0;
+                attempt_bytes_ = 0;
                 const auto& retry = client_->settings().retry;
                 if (!error.retryable() || ++failures_ >= retry.max_attempts) {
                     throw Error("downloading blob " + descriptor_.digest.str() + " of " + name_ +
@@ -70,7 +75,8 @@ class BlobStream : public ByteSource {
   private:
     void open() {
         RegistryCall call{.url = client_->url(blob_path(repository_, descriptor_.digest)),
-                          .scopes = scopes_};
+                          .scopes = scopes_,
+                          .bulk = true};
         if (offset_ > 0) call.headers.push_back("Range: bytes=" + std::to_string(offset_) + "-");
         response_ = client_->send(call);
         long status = response_->status();
@@ -111,6 +117,8 @@ class BlobStream : public ByteSource {
     std::uint64_t offset_ = 0;
     std::uint64_t skip_ = 0;
     int failures_ = 0;
+    static constexpr std::uint64_t kSteadyProgress = 1 << 20;
+    std::uint64_t attempt_bytes_ = 0;  // moved since the last open()
 };
 
 }  // namespace

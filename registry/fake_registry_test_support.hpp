@@ -44,6 +44,7 @@ class FakeRegistry {
     bool redirect_blob_gets = false;
     bool ignore_range = false;
     std::optional<std::size_t> drop_blob_get_after;  // once
+    std::optional<std::size_t> drop_every_blob_get_after;  // every time: a dripping peer
     std::optional<std::size_t> drop_patch_after;     // once: that many bytes arrive, then a drop
     bool invalidate_upload_on_drop = false;          // as distribution's _state check does
     int unavailable = 0;                             // the next N registry requests answer 503
@@ -261,6 +262,7 @@ class FakeRegistry {
             response.drop_after = drop_blob_get_after;
             drop_blob_get_after.reset();
         }
+        if (drop_every_blob_get_after) response.drop_after = drop_every_blob_get_after;
         return response;
     }
 

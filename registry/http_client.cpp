@@ -22,6 +22,15 @@ constexpr std::size_t kHighWater = 1 << 20;
 constexpr long kReceiveBuffer = 256 * 1024;
 constexpr long kUploadBuffer = 1 << 20;
 constexpr const char* kSystemCaPath = "/etc/ssl/certs";
+// A request body larger than this is a transfer (speed floor), not a small request (deadline).
+constexpr std::size_t kSmallBody = 1 << 20;
+using Clock = std::chrono::steady_clock;
+
+std::string seconds_text(std::chrono::milliseconds time) {
+    auto ms = time.count();
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+    return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
+}
 
 struct Handle {
     CurlMulti multi;
@@ -117,7 +126,10 @@ class CurlExchange : public HttpExchange {
     void configure(const HttpRequest& request);
     void configure_tls();
     void configure_method(const HttpRequest& request);
-    void pump();
+    void configure_limits();
+    void pump(int wait_ms = 1000);
+    // Waits for the response head, at most request_timeout once the request is sent.
+    void wait_for_head();
     // Throws what ended the transfer badly, if anything did.
     void check_finished();
 
@@ -131,6 +143,7 @@ class CurlExchange : public HttpExchange {
     CurlSlist headers_;
     std::string url_;
     std::string authority_;
+    bool bulk_ = false;
     std::optional<MemorySource> memory_body_;
     ByteSource* body_ = nullptr;
     std::uint64_t body_remaining_ = 0;
@@ -160,11 +173,49 @@ void CurlExchange::start(const HttpRequest& request) {
         throw Error("cannot start an HTTP request to " + authority_ + " (libcurl)");
     }
     attached_ = true;
-    while (!head_done_ && !done_) pump();
+    wait_for_head();
     if (!head_done_) {
         check_finished();
         throw TransportError(TransportError::Kind::dropped,
                              authority_ + " closed the connection without a response");
+    }
+}
+
+void CurlExchange::wait_for_head() {
+    const auto timeout = pool_->settings.request_timeout;
+    std::optional<Clock::time_point> deadline;
+    while (!head_done_ && !done_) {
+        // The clock starts once curl has the whole body: an upload takes as long as it takes.
+        if (!deadline && body_remaining_ == 0) deadline = Clock::now() + timeout;
+        int wait_ms = 1000;
+        if (deadline) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+            if (left.count() <= 0) {
+                throw TransportError(
+                    TransportError::Kind::timeout,
+                    authority_ + " sent no complete response head within " + seconds_text(timeout) +
+                        " of the request (a stalled or dripping peer; the limit is "
+                        "--request-timeout or CAIRN_REQUEST_TIMEOUT)");
+            }
+            wait_ms = static_cast<int>(std::min<long long>(left.count(), 1000));
+        }
+        pump(wait_ms);
+    }
+}
+
+void CurlExchange::configure_limits() {
+    CURL* easy = handle_->easy.get();
+    const auto& settings = pool_->settings;
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT,
+                     static_cast<long>(settings.connect_timeout.count()));
+    if (bulk_) {
+        curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT,
+                         static_cast<long>(std::max<std::uint64_t>(settings.low_speed_limit, 1)));
+        curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
+                         static_cast<long>(std::max<long long>(settings.low_speed_time.count(), 1)));
+    } else {
+        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                         static_cast<long>(std::max<long long>(settings.request_timeout.count(), 1)));
     }
 }
 
@@ -182,11 +233,6 @@ void CurlExchange::configure(const HttpRequest& request) {
     curl_easy_setopt(easy, CURLOPT_USERAGENT, settings.user_agent.c_str());
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT,
-                     static_cast<long>(settings.connect_timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
-                     static_cast<long>(settings.stall_timeout.count()));
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBuffer);
     curl_easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBuffer);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer_);
@@ -198,6 +244,8 @@ void CurlExchange::configure(const HttpRequest& request) {
     curl_easy_setopt(easy, CURLOPT_READDATA, this);
     configure_tls();
     configure_method(request);
+    bulk_ = request.bulk || request.body != nullptr || request.body_bytes.size() > kSmallBody;
+    configure_limits();
     // No "Expect: 100-continue" round trip (not every proxy answers it; bodies here are bounded).
     headers_.append("Expect:");
     for (const auto& header : request.headers) headers_.append(header);
@@ -247,7 +295,7 @@ void CurlExchange::configure_method(const HttpRequest& request) {
     }
 }
 
-void CurlExchange::pump() {
+void CurlExchange::pump(int wait_ms) {
     progressed_ = false;
     int running = 0;
     CURLMcode code = curl_multi_perform(handle_->multi.get(), &running);
@@ -264,7 +312,7 @@ void CurlExchange::pump() {
         }
     }
     if (!done_ && !progressed_ && running > 0) {
-        curl_multi_poll(handle_->multi.get(), nullptr, 0, 1000, nullptr);
+        curl_multi_poll(handle_->multi.get(), nullptr, 0, wait_ms, nullptr);
     }
 }
 
@@ -281,9 +329,21 @@ void CurlExchange::check_finished() {
                           "/ca.crt under /etc/containers/certs.d, or name the registry "
                           "with --insecure-registry " +
                           authority_);
-        case TransportError::Kind::timeout:
+        case TransportError::Kind::timeout: {
+            const auto& settings = pool_->settings;
+            if (bulk_) {
+                throw TransportError(
+                    kind, authority_ + " stalled: the transfer stayed under " +
+                              std::to_string(settings.low_speed_limit) + " bytes/s for " +
+                              seconds_text(settings.low_speed_time) + " (" + detail +
+                              "; the limits are --low-speed-limit and --low-speed-time, or "
+                              "CAIRN_LOW_SPEED_LIMIT and CAIRN_LOW_SPEED_TIME)");
+            }
             throw TransportError(
-                kind, "connection to " + authority_ + " timed out or stalled (" + detail + ")");
+                kind, authority_ + " did not answer within " +
+                          seconds_text(settings.request_timeout) + " (" + detail +
+                          "; the limit is --request-timeout or CAIRN_REQUEST_TIMEOUT)");
+        }
         case TransportError::Kind::resolve:
             throw TransportError(kind, "cannot resolve " + authority_ + " (" + detail +
                                            "); check the registry name");

@@ -24,6 +24,9 @@ struct HttpRequest {
     // Content-Length, never chunked (ACR refuses Transfer-Encoding: chunked).
     ByteSource* body = nullptr;
     std::uint64_t body_size = 0;
+    // The response body is a blob (of any size): the transfer has a floor of speed rather than
+    // a total deadline (see HttpSettings). Request bodies over 1 MiB make a request bulk too.
+    bool bulk = false;
 };
 
 struct HttpResponseHead {

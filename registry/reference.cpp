@@ -56,8 +56,7 @@ bool is_valid_domain(std::string_view domain) {
     if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
         host = domain.substr(0, colon);
         port = domain.substr(colon + 1);
-        if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), is_digit))
-            return false;
+        if (port.empty() || !std::all_of(port.begin(), port.end(), is_digit)) return false;
     }
     if (host.starts_with('[')) return is_ipv6_literal(host);
     std::size_t start = 0;
@@ -66,6 +65,23 @@ bool is_valid_domain(std::string_view domain) {
         if (!is_domain_component(host.substr(start, dot - start))) return false;
         if (dot == std::string_view::npos) return true;
         start = dot + 1;
+    }
+}
+
+// The port of a registry host[:port] when it has one of digits: a number past 65535 (or 0)
+// would otherwise reach libcurl and fail there as a URL error, far from what the user wrote.
+void check_port(std::string_view text, std::string_view domain) {
+    auto bracket = domain.rfind(']');
+    auto colon = domain.rfind(':');
+    if (colon == std::string_view::npos || (bracket != std::string_view::npos && colon < bracket))
+        return;
+    auto port = domain.substr(colon + 1);
+    if (port.empty() || !std::all_of(port.begin(), port.end(), is_digit)) return;
+    auto digits = port.substr(std::min(port.find_first_not_of('0'), port.size()));
+    if (digits.empty() || digits.size() > 5 || std::stoul(std::string(digits)) > 65535) {
+        invalid(text, "port " + std::string(port.substr(0, 20)) + " of registry \"" +
+                          std::string(domain.substr(0, colon)) +
+                          "\" is not a TCP port (1 to 65535)");
     }
 }
 
@@ -162,6 +178,7 @@ Reference Reference::parse(std::string_view original) {
     if (first_slash != std::string_view::npos && names_registry(text.substr(0, first_slash))) {
         reference.registry_ = std::string(text.substr(0, first_slash));
         remainder = text.substr(first_slash + 1);
+        check_port(original, reference.registry_);
         if (!is_valid_domain(reference.registry_)) {
             invalid(original,
                     "\"" + reference.registry_ + "\" is not a valid registry host[:port]");

@@ -136,6 +136,32 @@ BOOST_AUTO_TEST_CASE(invalid_references_are_usage_errors_naming_the_text) {
     }
 }
 
+// A port past 65535 (or 0) is a usage error naming the port, not a URL error from libcurl later.
+BOOST_AUTO_TEST_CASE(ports_outside_the_tcp_range_are_usage_errors_naming_the_port) {
+    for (const auto& [text, port] : {std::pair{"localhost:70000/x", "70000"},
+                                     {"reg.example:65536/app:v1", "65536"},
+                                     {"127.0.0.1:99999/a/b", "99999"},
+                                     {"[::1]:123456/app", "123456"},
+                                     {"reg.example:0/app", "0"},
+                                     {"reg.example:00000/app", "00000"},
+                                     {"reg.example:9999999999999999999999/app", "9999999999"}}) {
+        BOOST_TEST_CONTEXT(text) {
+            try {
+                Reference::parse(text);
+                BOOST_ERROR("accepted");
+            } catch (const UsageError& error) {
+                std::string message = error.what();
+                BOOST_TEST(message.find("port " + std::string(port)) != std::string::npos,
+                           message);
+                BOOST_TEST(message.find("1 to 65535") != std::string::npos, message);
+            }
+        }
+    }
+    BOOST_TEST(Reference::parse("reg.example:65535/app").registry() == "reg.example:65535");
+    BOOST_TEST(Reference::parse("reg.example:1/app").registry() == "reg.example:1");
+    BOOST_TEST(Reference::parse("reg.example:05000/app").registry() == "reg.example:05000");
+}
+
 BOOST_AUTO_TEST_CASE(loopback_hosts) {
     for (const char* host : {"localhost", "localhost:5000", "127.0.0.1", "127.0.0.1:5000",
                              "127.1.2.3:80", "[::1]:5000", "[::1]"}) {

@@ -104,7 +104,8 @@ std::unique_ptr<HttpExchange> RegistryClient::follow_redirects(const RegistryCal
                         .url = call.url,
                         .body_bytes = call.body,
                         .body = call.stream,
-                        .body_size = call.stream_size};
+                        .body_size = call.stream_size,
+                        .bulk = call.bulk};
     for (int hop = 0;; ++hop) {
         request.headers = call.headers;
         // Credentials go to the registry's own origin only: a redirect to blob storage (ACR,

@@ -37,6 +37,7 @@ struct RegistryCall {
     ByteSource* stream = nullptr;
     std::uint64_t stream_size = 0;
     Scopes scopes;  // what the bearer token must allow
+    bool bulk = false;  // a blob download: see HttpRequest::bulk
 };
 
 // Safe to share between threads.

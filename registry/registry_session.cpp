@@ -16,7 +16,9 @@ constexpr const char* kUserAgent = "cairn";
 HttpSettings http_settings(const RegistryOptions& options) {
     return {.user_agent = options.user_agent.empty() ? kUserAgent : options.user_agent,
             .connect_timeout = options.connect_timeout,
-            .stall_timeout = options.stall_timeout};
+            .request_timeout = options.request_timeout,
+            .low_speed_limit = options.low_speed_limit,
+            .low_speed_time = options.low_speed_time};
 }
 
 }  // namespace

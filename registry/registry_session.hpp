@@ -34,7 +34,10 @@ struct RegistryOptions {
     // Empty: "cairn/<version>" (the version when the build defines CAIRN_VERSION).
     std::string user_agent;
     std::chrono::seconds connect_timeout{30};
-    std::chrono::seconds stall_timeout{120};
+    // See HttpSettings: small answers' deadline, blob transfers' floor of speed.
+    std::chrono::milliseconds request_timeout{60'000};
+    std::uint64_t low_speed_limit = 1024;
+    std::chrono::seconds low_speed_time{60};
     // The transport to use (tests pass a fake); null: libcurl.
     std::shared_ptr<HttpTransport> transport;
 };

@@ -143,6 +143,24 @@ BOOST_FIXTURE_TEST_CASE(a_registry_that_ignores_range_is_read_again_from_the_sta
     BOOST_TEST(drain(*blob) == layer);
 }
 
+// A peer that gives a few bytes per try and then stalls must not earn a fresh budget of tries
+// each time: the download gives up after the policy's attempts.
+BOOST_FIXTURE_TEST_CASE(a_peer_dripping_a_few_bytes_per_try_is_given_up_on, SourceFixture) {
+    registry.drop_every_blob_get_after = 10;
+    auto source = this->source();
+    auto blob = source.open_blob(describe(layer));
+    try {
+        drain(*blob);
+        BOOST_ERROR("no error");
+    } catch (const Error& error) {
+        BOOST_TEST(std::string(error.what()).find("failed after") != std::string::npos);
+    }
+    std::size_t gets = 0;
+    for (const auto& request : transport->requests())
+        if (request.method == "GET" && request.url.find("/blobs/") != std::string::npos) ++gets;
+    BOOST_TEST(gets <= 5u);
+}
+
 BOOST_FIXTURE_TEST_CASE(missing_blobs_say_so, SourceFixture) {
     auto source = this->source();
     auto blob = source.open_blob(describe("not there"));

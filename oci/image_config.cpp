@@ -260,17 +260,17 @@ std::vector<HistoryEntry> ImageConfig::history() const {
     return entries;
 }
 
-void ImageConfig::append_layer(const Digest& diff_id, const HistoryEntry& history) {
-    auto& allocator = document_.GetAllocator();
-    auto& rootfs = member_object(document_, "rootfs");
-    set_member(rootfs, "type", string_value("layers", allocator), allocator);
-    auto ids = rootfs.FindMember("diff_ids");
-    if (ids == rootfs.MemberEnd() || !ids->value.IsArray()) {
-        set_member(rootfs, "diff_ids", rapidjson::Value(rapidjson::kArrayType), allocator);
-        ids = rootfs.FindMember("diff_ids");
-    }
-    ids->value.PushBack(string_value(diff_id.str(), allocator), allocator);
+std::size_t ImageConfig::add_missing_history(const HistoryEntry& entry) {
+    std::size_t described = 0;
+    for (const auto& item : history()) described += item.empty_layer ? 0 : 1;
+    std::size_t layers = diff_ids().size();
+    if (described >= layers) return 0;
+    for (std::size_t i = described; i < layers; ++i) append_history(entry);
+    return layers - described;
+}
 
+void ImageConfig::append_history(const HistoryEntry& history) {
+    auto& allocator = document_.GetAllocator();
     auto list = document_.FindMember("history");
     if (list == document_.MemberEnd() || !list->value.IsArray()) {
         set_member(document_, "history", rapidjson::Value(rapidjson::kArrayType), allocator);
@@ -286,6 +286,19 @@ void ImageConfig::append_layer(const Digest& diff_id, const HistoryEntry& histor
         entry.AddMember("comment", string_value(history.comment, allocator), allocator);
     if (history.empty_layer) entry.AddMember("empty_layer", true, allocator);
     list->value.PushBack(std::move(entry), allocator);
+}
+
+void ImageConfig::append_layer(const Digest& diff_id, const HistoryEntry& history) {
+    auto& allocator = document_.GetAllocator();
+    auto& rootfs = member_object(document_, "rootfs");
+    set_member(rootfs, "type", string_value("layers", allocator), allocator);
+    auto ids = rootfs.FindMember("diff_ids");
+    if (ids == rootfs.MemberEnd() || !ids->value.IsArray()) {
+        set_member(rootfs, "diff_ids", rapidjson::Value(rapidjson::kArrayType), allocator);
+        ids = rootfs.FindMember("diff_ids");
+    }
+    ids->value.PushBack(string_value(diff_id.str(), allocator), allocator);
+    append_history(history);
 }
 
 }  // namespace cairn::oci

@@ -62,6 +62,10 @@ class ImageConfig {
     std::vector<HistoryEntry> history() const;
     // Adds a layer: its diff_id and a history entry for it, keeping the two consistent.
     void append_layer(const Digest& diff_id, const HistoryEntry& history);
+    // History is optional, and a config may describe fewer layers than it has: adds `entry`
+    // (at the end) once for each layer without a non-empty history entry, so that entries
+    // appended after it describe the layers appended after it. Returns how many it added.
+    std::size_t add_missing_history(const HistoryEntry& entry);
 
   private:
     explicit ImageConfig(json::Document document) : document_(std::move(document)) {}
@@ -70,6 +74,7 @@ class ImageConfig {
     void set_string_array(json::Value& parent, const char* key,
                           const std::vector<std::string>& words);
     json::Value& member_object(json::Value& parent, const char* key);
+    void append_history(const HistoryEntry& history);
 
     json::Document document_;
 };

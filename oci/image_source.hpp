@@ -49,6 +49,9 @@ class ImageTarget {
     virtual bool has_blob(const Descriptor& descriptor) = 0;
     // Whether has_blob/put_blob may be called from several threads at once, for different blobs.
     virtual bool parallel_uploads() const { return false; }
+    // Whether Docker schema 2 manifests belong here; an OCI layout holds OCI types only
+    // (skopeo finds no image in one that has Docker types, oci-image-tool rejects it).
+    virtual bool holds_docker_manifests() const { return true; }
     // Stores a blob, verifying it against the descriptor; a mismatch stores nothing.
     virtual void put_blob(const Descriptor& descriptor, ByteSource& content) = 0;
     // The same, for content that can be read again; targets that can lose an upload midway

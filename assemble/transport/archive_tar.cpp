@@ -1,4 +1,4 @@
-// Reading image archives member by member into a scratch directory, and writing them reproducibly.
+// Writing image archives reproducibly, staged beside the file they become.
 #include "assemble/transport/archive_tar.hpp"
 
 #include <archive.h>
@@ -18,6 +18,7 @@
 #include "assemble/layer/tar_stream.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
+#include "oci/output_file.hpp"
 
 namespace cairn::assemble {
 
@@ -26,65 +27,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kChunkSize = 64 * 1024;
-// Links to links to links: real archives have one step; this only stops a cycle.
-constexpr int kMaxLinkSteps = 16;
-
-// Resolves `target` (a link's text) against the directory of member `from`, lexically;
-// std::nullopt if it climbs above the archive's root.
-std::optional<std::string> resolve_link(const std::string& from, const std::string& target,
-                                        bool symbolic) {
-    std::vector<std::string> parts;
-    std::string path = target;
-    if (symbolic && !target.starts_with('/')) {
-        auto slash = from.rfind('/');
-        if (slash != std::string::npos) path = from.substr(0, slash) + "/" + target;
-    }
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        auto end = path.find('/', start);
-        if (end == std::string::npos) end = path.size();
-        std::string part = path.substr(start, end - start);
-        if (part == "..") {
-            if (parts.empty()) return std::nullopt;
-            parts.pop_back();
-        } else if (!part.empty() && part != ".") {
-            parts.push_back(part);
-        }
-        start = end + 1;
-    }
-    std::string out;
-    for (const auto& part : parts) out += (out.empty() ? "" : "/") + part;
-    if (out.empty()) return std::nullopt;
-    return out;
-}
-
-std::string entry_name(archive_entry* entry) {
-    const char* name = archive_entry_pathname(entry);
-    if (name == nullptr) name = archive_entry_pathname_utf8(entry);
-    return name == nullptr ? std::string() : std::string(name);
-}
 
 }  // namespace
-
-ScratchDirectory::ScratchDirectory(const fs::path& parent, std::string_view prefix) {
-    std::string pattern =
-        (parent.empty() ? fs::path(".") : parent) / (std::string(prefix) + "XXXXXX");
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw Error(system_error_text("cannot create a working directory in " +
-                                          (parent.empty() ? std::string(".") : parent.string()),
-                                      errno));
-    }
-    path_ = pattern;
-}
-
-ScratchDirectory::ScratchDirectory(std::string_view prefix)
-    : ScratchDirectory(fs::temp_directory_path(), prefix) {}
-
-ScratchDirectory::~ScratchDirectory() {
-    // Best effort: a failure to clean up must not replace the error that is unwinding.
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-}
 
 std::string archive_name(std::string_view transport, const fs::path& file,
                          const std::string& reference) {
@@ -94,150 +38,40 @@ std::string archive_name(std::string_view transport, const fs::path& file,
 
 namespace {
 
-ScratchDirectory staging_next_to(const fs::path& file, const std::string& what) {
-    auto parent = file.parent_path();
-    if (!parent.empty() && !fs::is_directory(parent)) {
-        throw Error("cannot write " + what + ": the directory " + parent.string() +
-                    " does not exist");
+// Where the image is gathered before it is archived: beside the file it becomes, or in
+// $TMPDIR for an output with no directory of its own (a device, a FIFO, /dev/stdout).
+oci::OutputPlace place_of(const fs::path& file, const std::string& what) {
+    try {
+        return oci::OutputPlace::of(file);
+    } catch (const Error& error) {
+        throw Error("cannot write " + what + ": " + error.what());
     }
-    if (fs::is_directory(file))
-        throw Error("cannot write " + what + ": " + file.string() + " is a directory");
-    return ScratchDirectory(parent, "." + file.filename().string() + ".cairn-");
+}
+
+oci::WorkDirectory staging_for(const oci::OutputPlace& place) {
+    if (place.through) {
+        auto tmp = fs::temp_directory_path();
+        oci::WorkDirectory::sweep(tmp, ".cairn-archive-");
+        return oci::WorkDirectory(tmp, ".cairn-archive-");
+    }
+    auto prefix = "." + place.path.filename().string() + ".cairn-";
+    // Those of copies that were killed: their lock is free.
+    oci::WorkDirectory::sweep(place.path.parent_path(), prefix);
+    return oci::WorkDirectory(place.path.parent_path(), prefix);
 }
 
 }  // namespace
 
 ArchiveFileTarget::ArchiveFileTarget(const fs::path& file, std::string name)
-    : file_(file), name_(std::move(name)), staging_(staging_next_to(file_, name_)) {}
+    : file_(file),
+      name_(std::move(name)),
+      staged_in_tmpdir_(place_of(file_, name_).through),
+      staging_(staging_for(place_of(file_, name_))) {}
 
 void ArchiveFileTarget::write_file(std::vector<ArchiveMember> members) const {
-    oci::TemporaryFile archive(file_);
+    oci::OutputFile archive(file_);
     write_archive(std::move(members), source_date_epoch(), archive);
     archive.commit();
-}
-
-std::optional<std::string> normalise_member_name(std::string_view name) {
-    std::string out;
-    std::size_t start = 0;
-    while (start <= name.size()) {
-        auto end = name.find('/', start);
-        if (end == std::string_view::npos) end = name.size();
-        auto part = name.substr(start, end - start);
-        if (part == "..") return std::nullopt;
-        if (!part.empty() && part != ".") {
-            if (!out.empty()) out += '/';
-            out += part;
-        }
-        start = end + 1;
-    }
-    return out;
-}
-
-ExtractedArchive::ExtractedArchive(const fs::path& file, std::string what)
-    : what_(std::move(what)), directory_("cairn-archive-") {
-    extract(file);
-    resolve_links();
-}
-
-void ExtractedArchive::extract(const fs::path& file) {
-    if (!fs::exists(file)) throw Error(what_ + ": " + file.string() + " does not exist");
-    std::array<std::uint8_t, 4> head{};
-    std::size_t head_size = 0;
-    {
-        oci::FileSource probe(file);
-        while (head_size < head.size()) {
-            auto n = probe.read(head.data() + head_size, head.size() - head_size);
-            if (n == 0) break;
-            head_size += n;
-        }
-    }
-    oci::FileSource raw(file);
-    std::unique_ptr<ByteSource> decompressed;
-    ByteSource* input = &raw;
-    auto compression = detect_compression(head.data(), head_size);
-    if (compression != Compression::none) {
-        decompressed = make_decompressor(compression, raw);
-        input = decompressed.get();
-    }
-
-    TarStreamReader reader(*input, what_);
-    std::vector<std::uint8_t> buffer(kChunkSize);
-    while (archive_entry* entry = reader.next()) {
-        std::string raw_name = entry_name(entry);
-        auto name = normalise_member_name(raw_name);
-        if (!name) {
-            throw Error(what_ + " has a member \"" + raw_name +
-                        "\" that points outside the archive; refusing to read it");
-        }
-        if (name->empty()) {  // "./" itself
-            reader.skip_data(raw_name);
-            continue;
-        }
-        auto path = root() / *name;
-        const char* hardlink = archive_entry_hardlink(entry);
-        auto type = archive_entry_filetype(entry);
-        std::error_code error;
-        if (hardlink != nullptr || type == AE_IFLNK) {
-            const char* target = hardlink != nullptr ? hardlink : archive_entry_symlink(entry);
-            links_[*name] = {hardlink == nullptr, target != nullptr ? target : ""};
-            fs::remove(path, error);  // a later member of the same name wins, as tar says
-            reader.skip_data(raw_name);
-            continue;
-        }
-        if (type == AE_IFDIR) {
-            fs::create_directories(path, error);
-            if (error)
-                throw Error(what_ + ": cannot extract directory " + *name + ": " + error.message());
-            continue;
-        }
-        if (type != AE_IFREG) {  // devices, FIFOs: nothing an image archive needs
-            reader.skip_data(raw_name);
-            continue;
-        }
-        links_.erase(*name);  // a later member of the same name wins, as tar says
-        fs::create_directories(path.parent_path(), error);
-        if (error) throw Error(what_ + ": cannot extract " + *name + ": " + error.message());
-        oci::UniqueFd fd(
-            ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-        if (!fd) throw Error(system_error_text(what_ + ": cannot extract " + *name, errno));
-        oci::FdSink out(fd.get(), path.string());
-        while (auto n = reader.read_data(buffer.data(), buffer.size(), *name))
-            out.write(buffer.data(), n);
-    }
-}
-
-void ExtractedArchive::resolve_links() {
-    for (const auto& [name, link] : links_) {
-        std::string current = name;
-        std::optional<std::string> target;
-        for (int step = 0; step < kMaxLinkSteps; ++step) {
-            const auto& [symbolic, text] = links_.at(current);
-            target = resolve_link(current, text, symbolic);
-            if (!target || !links_.contains(*target)) break;
-            current = *target;
-        }
-        if (!target || links_.contains(*target)) continue;  // outside, or a cycle: dropped
-        auto from = root() / *target;
-        if (!fs::is_regular_file(fs::symlink_status(from))) continue;  // dangling: dropped
-        auto path = root() / name;
-        std::error_code error;
-        fs::create_directories(path.parent_path(), error);
-        if (!error) fs::create_hard_link(from, path, error);
-        if (error) throw Error(what_ + ": cannot extract link " + name + ": " + error.message());
-    }
-}
-
-std::optional<fs::path> ExtractedArchive::find(std::string_view name) const {
-    auto normal = normalise_member_name(name);
-    if (!normal || normal->empty()) return std::nullopt;
-    auto path = root() / *normal;
-    if (!fs::is_regular_file(fs::symlink_status(path))) return std::nullopt;
-    return path;
-}
-
-fs::path ExtractedArchive::path_of(std::string_view name) const {
-    if (auto path = find(name)) return *path;
-    throw Error(what_ + " has no member " + std::string(name));
 }
 
 std::vector<ArchiveMember> members_of_tree(const fs::path& root) {

@@ -28,33 +28,14 @@ oci::ManifestBlob blob_of(std::string bytes, std::string_view type) {
         .bytes = std::move(bytes), .media_type = std::string(type), .digest = std::move(digest)};
 }
 
-// The OCI type of a Docker config or layer type; other types are returned as they are.
-std::string oci_type_of(const std::string& type) {
-    if (type == media_type::docker_config) return std::string(media_type::oci_config);
-    if (!type.starts_with("application/vnd.docker.image.rootfs.")) return type;
-    auto compression = media_type::layer_compression(type);
-    bool foreign = type.starts_with("application/vnd.docker.image.rootfs.foreign.");
-    std::string base = foreign ? "application/vnd.oci.image.layer.nondistributable.v1.tar"
-                               : std::string(media_type::oci_layer);
-    return compression.empty() ? base : base + "+" + std::string(compression);
-}
-
-// A Docker schema 2 manifest in OCI types; an OCI one (or anything else) as it is.
-oci::ManifestBlob oci_manifest_of(const oci::ManifestBlob& blob, const std::string& what) {
-    if (blob.media_type != media_type::docker_manifest) return blob;
-    auto manifest = oci::Manifest::parse(blob.bytes, what);
-    manifest.media_type = std::string(media_type::oci_manifest);
-    manifest.config.media_type = oci_type_of(manifest.config.media_type);
-    for (auto& layer : manifest.layers) layer.media_type = oci_type_of(layer.media_type);
-    return blob_of(manifest.to_json(), media_type::oci_manifest);
-}
-
 class Copier {
   public:
-    Copier(oci::ImageSource& source, oci::ImageTarget& target, const CopyOptions& options)
+    Copier(oci::ImageSource& source, oci::ImageTarget& target, const CopyOptions& options,
+           std::optional<ManifestFormat> format)
         : source_(source),
           target_(target),
-          to_oci_(options.format == ManifestFormat::oci),
+          format_(format),
+          preserve_digests_(options.preserve_digests),
           jobs_(target.parallel_uploads() ? std::max(options.jobs, 1u) : 1),
           meter_(options.meter) {}
 
@@ -92,7 +73,7 @@ class Copier {
         auto blobs = manifest.layers;
         blobs.push_back(manifest.config);
         copy_blobs(blobs);
-        return to_oci_ ? oci_manifest_of(blob, what) : blob;
+        return checked(format_ ? manifest_in(*format_, blob, what) : blob, blob, what);
     }
 
     // Everything an index names, each child manifest stored after its blobs; returns the
@@ -123,9 +104,11 @@ class Copier {
                 changed = true;
             }
         }
-        if (!to_oci_ || (!changed && blob.media_type == media_type::oci_index)) return blob;
-        parsed.media_type = std::string(media_type::oci_index);
-        return blob_of(parsed.to_json(), media_type::oci_index);
+        auto what = "index " + blob.digest.str() + " of " + source_.name();
+        if (!format_ || (!changed && is_in(*format_, blob.media_type))) return blob;
+        parsed.media_type = media_type_in(*format_, parsed.media_type, what);
+        if (*format_ == ManifestFormat::docker) parsed.annotations.clear();  // no such field
+        return checked(blob_of(parsed.to_json(), parsed.media_type), blob, what);
     }
 
     CopyResult top(const oci::ManifestBlob& blob) {
@@ -139,6 +122,20 @@ class Copier {
     }
 
   private:
+    // `written` (what `original` becomes in the target), unless --preserve-digests forbids it.
+    oci::ManifestBlob checked(oci::ManifestBlob written, const oci::ManifestBlob& original,
+                              const std::string& what) const {
+        if (preserve_digests_ && written.digest != original.digest) {
+            throw Error(what + " is " + describe(original.media_type) + " and " + target_.name() +
+                        " gets " + describe(written.media_type) +
+                        ": the conversion changes its digest, which --preserve-digests forbids");
+        }
+        return written;
+    }
+    static std::string describe(std::string_view type) {
+        return media_type::is_docker(type) ? "Docker schema 2" : "OCI";
+    }
+
     void count_manifest(const oci::ManifestBlob& blob) {
         counts_.bytes_copied += blob.bytes.size();
     }
@@ -152,7 +149,8 @@ class Copier {
 
     oci::ImageSource& source_;
     oci::ImageTarget& target_;
-    bool to_oci_;
+    std::optional<ManifestFormat> format_;
+    bool preserve_digests_;
     unsigned jobs_;
     oci::Meter* meter_;
     std::mutex counts_mutex_;
@@ -182,7 +180,16 @@ CopyResult copy_image(oci::ImageSource& source, oci::ImageTarget& target,
         throw UsageError(target.name() + " holds a single image, not a whole index; drop --all " +
                          "(the host's platform is copied) or choose one with --platform");
     }
-    Copier copier(source, target, options);
+    // The format a target of OCI alone is written in, unless one is asked for.
+    auto format = options.format;
+    if (!target.holds_docker_manifests()) {
+        if (format == ManifestFormat::docker) {
+            throw UsageError(target.name() + " holds OCI manifests only; --format docker is for " +
+                             "registries and docker-archive:");
+        }
+        format = ManifestFormat::oci;
+    }
+    Copier copier(source, target, options, format);
     auto top = source.top();
     if (is_index(top, source.name()) && !options.platform && holds_indexes(target)) {
         return copier.top(copier.index(top, 0));

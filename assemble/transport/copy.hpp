@@ -4,25 +4,27 @@
 #include <cstdint>
 #include <optional>
 
+#include "assemble/transport/manifest_format.hpp"
 #include "oci/image_source.hpp"
 #include "oci/platform.hpp"
 #include "oci/progress.hpp"
 
 namespace cairn::assemble {
 
-// The manifest format written: the source's as it is (keeping every digest), or OCI.
-enum class ManifestFormat { keep, oci };
-
 struct CopyOptions {
     // From an index, copy only this platform's image.
     std::optional<oci::Platform> platform;
     // Copy the whole index: an Error for a target that holds single images, or with `platform`.
     bool all = false;
-    // With `oci`, Docker schema 2 manifests and manifest lists are rewritten with the OCI
-    // types of the same meaning (as `skopeo copy --format oci` does), for tools that read
-    // only OCI (oci-image-tool, umoci). Configs and layers keep their bytes and digests;
-    // rewritten manifests get new digests, and so does an index of them.
-    ManifestFormat format = ManifestFormat::keep;
+    // The manifest format written. Without one: the source's as it is (every digest kept),
+    // except for a target that holds OCI only (oci:, oci-archive:), where Docker schema 2
+    // manifests and lists are rewritten in OCI types, as skopeo does (umoci, skopeo and
+    // oci-image-tool read nothing else there). `docker` to such a target is a UsageError.
+    // Configs and layers keep their bytes and digests; a rewritten manifest gets a new
+    // digest, and so does an index of rewritten manifests.
+    std::optional<ManifestFormat> format;
+    // No manifest may be rewritten: a copy that would need to is an Error instead.
+    bool preserve_digests = false;
     // Blobs of one image copied at once, when the target allows it (--jobs).
     unsigned jobs = 1;
     // Counts the bytes of blobs copied, for a progress display (may be null).

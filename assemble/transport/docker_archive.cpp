@@ -23,12 +23,12 @@ namespace {
 // Not in oci/media_types.hpp: only docker-archives hold uncompressed Docker layers.
 constexpr std::string_view kDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
 
-Compression compression_of(const fs::path& path) {
+Compression compression_of(const ArchiveReader& archive, const std::string& member) {
     std::array<std::uint8_t, 4> head{};
     std::size_t size = 0;
-    oci::FileSource file(path);
+    auto file = archive.open(member);
     while (size < head.size()) {
-        auto n = file.read(head.data() + size, head.size() - size);
+        auto n = file->read(head.data() + size, head.size() - size);
         if (n == 0) break;
         size += n;
     }
@@ -52,12 +52,13 @@ class HashingSource : public ByteSource {
 
 // The digest of a compressed layer file, checked in the same pass against the diff_id the
 // config gives: a docker-archive holds no other digest of it, so this is what shows damage.
-oci::Digest checked_compressed_layer(const fs::path& path, Compression compression,
-                                     const oci::Digest& diff_id, const std::string& what) {
-    oci::FileSource file(path);
+oci::Digest checked_compressed_layer(const ArchiveReader& archive, const std::string& member,
+                                     Compression compression, const oci::Digest& diff_id,
+                                     const std::string& what) {
+    auto file = archive.open(member);
     oci::Sha256 compressed;
     oci::Sha256 uncompressed;
-    HashingSource hashing(file, compressed);
+    HashingSource hashing(*file, compressed);
     try {
         auto decompressor = make_decompressor(compression, hashing);
         copy_stream(*decompressor, uncompressed);
@@ -80,24 +81,23 @@ DockerArchiveSource::DockerArchiveSource(const fs::path& file, std::string refer
     : name_(archive_name("docker-archive", file, reference)),
       archive_name_(archive_name("docker-archive", file)),
       archive_(file, archive_name_) {
-    auto list = archive_.find("manifest.json");
-    if (!list) {
+    if (!archive_.has("manifest.json")) {
         throw Error(
             archive_name_ + " has no manifest.json: it is not `docker save` output" +
-            (archive_.find("oci-layout") ? " (it holds an OCI layout: use oci-archive:)" : ""));
+            (archive_.has("oci-layout") ? " (it holds an OCI layout: use oci-archive:)" : ""));
     }
-    auto images = parse_archived_images(oci::read_small_file(*list, oci::json::kMaxManifestSize),
-                                        "manifest.json of " + archive_name_);
+    auto images =
+        parse_archived_images(archive_.read_small("manifest.json", oci::json::kMaxManifestSize),
+                              "manifest.json of " + archive_name_);
     const auto& image = pick_archived_image(images, reference, archive_name_);
     use_original_manifest_or_make_one(image.config, image.layers);
 }
 
 void DockerArchiveSource::use_original_manifest_or_make_one(
     const std::string& config_member, const std::vector<std::string>& layer_members) {
-    auto config_path = archive_.path_of(config_member);
-    auto config_bytes = oci::read_small_file(config_path, oci::json::kMaxConfigSize);
+    auto config_bytes = archive_.read_small(config_member, oci::json::kMaxConfigSize);
     auto config_digest = oci::Digest::of(config_bytes);
-    blobs_.insert_or_assign(config_digest, Blob{config_path, config_member});
+    blobs_.insert_or_assign(config_digest, Blob{config_member});
     auto config =
         oci::ImageConfig::parse(config_bytes, "config " + config_member + " of " + archive_name_);
     auto diff_ids = config.diff_ids();
@@ -111,8 +111,8 @@ void DockerArchiveSource::use_original_manifest_or_make_one(
     std::vector<oci::Descriptor> layers;
     bool zstd = false;
     for (std::size_t i = 0; i < layer_members.size(); ++i) {
-        auto path = archive_.path_of(layer_members[i]);
-        auto compression = compression_of(path);
+        const auto& member = layer_members[i];
+        auto compression = compression_of(archive_, member);
         zstd = zstd || compression == Compression::zstd;
         // An uncompressed layer is its own diff_id: not read here, copying it verifies it
         // against that digest.
@@ -122,11 +122,10 @@ void DockerArchiveSource::use_original_manifest_or_make_one(
                               : std::string(layer_media_type(compression, true)),
             .digest = compression == Compression::none
                           ? diff_ids[i]
-                          : checked_compressed_layer(
-                                path, compression, diff_ids[i],
-                                "layer " + layer_members[i] + " of " + archive_name_),
-            .size = static_cast<std::int64_t>(fs::file_size(path))};
-        blobs_.insert_or_assign(layer.digest, Blob{path, layer_members[i]});
+                          : checked_compressed_layer(archive_, member, compression, diff_ids[i],
+                                                     "layer " + member + " of " + archive_name_),
+            .size = static_cast<std::int64_t>(archive_.size_of(member))};
+        blobs_.insert_or_assign(layer.digest, Blob{member});
         layers.push_back(std::move(layer));
     }
     // Docker schema 2 has no zstd layers: such an image is described in OCI types.
@@ -156,13 +155,11 @@ void DockerArchiveSource::use_original_manifest_or_make_one(
 // config and the same layer files as manifest.json, which is what docker load goes by.
 bool DockerArchiveSource::use_original_manifest(const oci::Digest& config,
                                                 const std::vector<std::string>& layer_members) {
-    auto index_path = archive_.find("index.json");
-    if (!index_path || !archive_.find("oci-layout")) return false;
+    if (!archive_.has("index.json") || !archive_.has("oci-layout")) return false;
     auto read_verified = [&](const oci::Descriptor& entry) -> std::optional<std::string> {
         auto member = "blobs/sha256/" + std::string(entry.digest.hex());
-        auto path = archive_.find(member);
-        if (!path) return std::nullopt;
-        auto bytes = oci::read_small_file(*path, oci::json::kMaxManifestSize);
+        if (!archive_.has(member)) return std::nullopt;
+        auto bytes = archive_.read_small(member, oci::json::kMaxManifestSize);
         if (oci::Digest::of(bytes) != entry.digest) {
             throw Error("member " + member + " of " + archive_name_ +
                         " is corrupt: it does not match its digest");
@@ -198,8 +195,8 @@ bool DockerArchiveSource::use_original_manifest(const oci::Digest& config,
                 *bytes, "manifest " + entry.digest.str() + " of " + archive_name_);
             if (!matches(manifest)) continue;
             for (std::size_t i = 0; i < layer_members.size(); ++i) {
-                blobs_.insert_or_assign(manifest.layers[i].digest,
-                                        Blob{archive_.path_of(layer_members[i]), layer_members[i]});
+                archive_.size_of(layer_members[i]);  // an Error naming a missing member
+                blobs_.insert_or_assign(manifest.layers[i].digest, Blob{layer_members[i]});
             }
             manifest_ = oci::ManifestBlob{
                 .bytes = std::move(*bytes), .media_type = entry.media_type, .digest = entry.digest};
@@ -207,7 +204,7 @@ bool DockerArchiveSource::use_original_manifest(const oci::Digest& config,
         }
         return false;
     };
-    auto index = oci::Index::parse(oci::read_small_file(*index_path, oci::json::kMaxManifestSize),
+    auto index = oci::Index::parse(archive_.read_small("index.json", oci::json::kMaxManifestSize),
                                    "index.json of " + archive_name_);
     return try_entries(index, 0, try_entries);
 }
@@ -224,7 +221,7 @@ std::unique_ptr<ByteSource> DockerArchiveSource::open_blob(const oci::Descriptor
     if (it == blobs_.end())
         throw Error(archive_name_ + " holds no blob " + descriptor.digest.str());
     return std::make_unique<oci::VerifyingSource>(
-        std::make_unique<oci::FileSource>(it->second.path), descriptor.digest, descriptor.size,
+        archive_.open(it->second.member), descriptor.digest, descriptor.size,
         "member " + it->second.member + " of " + archive_name_);
 }
 
@@ -233,12 +230,12 @@ std::string DockerArchiveSource::read_blob(const oci::Descriptor& descriptor,
     auto it = blobs_.find(descriptor.digest);
     if (it == blobs_.end())
         throw Error(archive_name_ + " holds no blob " + descriptor.digest.str());
-    const auto& [path, member] = it->second;
+    const auto& member = it->second.member;
     if (descriptor.size > static_cast<std::int64_t>(max_size)) {
         throw Error("member " + member + " of " + archive_name_ + " is too large (" +
                     std::to_string(descriptor.size) + " bytes)");
     }
-    auto content = oci::read_small_file(path, max_size);
+    auto content = archive_.read_small(member, max_size);
     if (static_cast<std::int64_t>(content.size()) != descriptor.size ||
         oci::Digest::of(content) != descriptor.digest) {
         throw Error("member " + member + " of " + archive_name_ +
@@ -265,9 +262,11 @@ bool DockerArchiveTarget::has_blob(const oci::Descriptor& descriptor) {
 }
 
 void DockerArchiveTarget::put_blob(const oci::Descriptor& descriptor, ByteSource& content) {
-    auto writer = blobs_.writer();
-    copy_stream(content, *writer);
-    writer->commit(descriptor.digest, descriptor.size);
+    staged([&] {
+        auto writer = blobs_.writer();
+        copy_stream(content, *writer);
+        writer->commit(descriptor.digest, descriptor.size);
+    });
 }
 
 void DockerArchiveTarget::put_child_manifest(const oci::ManifestBlob&) {

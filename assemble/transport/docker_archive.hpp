@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "assemble/transport/archive_reader.hpp"
 #include "assemble/transport/archive_tar.hpp"
 #include "oci/blob_store.hpp"
 #include "oci/image_source.hpp"
@@ -27,7 +28,8 @@ namespace cairn::assemble {
 // is kept), else one is made as for the classic form. Compressed layer files (which docker
 // load accepts too) are described as they are: gzip or zstd, digest of their bytes; they are
 // read once when the source is opened, to take that digest and to check that they
-// decompress to the config's diff_id (the archive's only record of them).
+// decompress to the config's diff_id (the archive's only record of them). The archive is read
+// in place (ArchiveReader): nothing is extracted.
 // The manifest made is Docker schema 2 (OCI when a layer is zstd), compact, so the same
 // archive always gives the same manifest digest.
 class DockerArchiveSource : public oci::ImageSource {
@@ -41,8 +43,7 @@ class DockerArchiveSource : public oci::ImageSource {
 
   private:
     struct Blob {
-        std::filesystem::path path;
-        std::string member;  // for messages
+        std::string member;
     };
     void use_original_manifest_or_make_one(const std::string& config_member,
                                            const std::vector<std::string>& layer_members);
@@ -51,7 +52,7 @@ class DockerArchiveSource : public oci::ImageSource {
 
     std::string name_;
     std::string archive_name_;
-    ExtractedArchive archive_;
+    ArchiveReader archive_;
     std::optional<oci::ManifestBlob> manifest_;  // set by the constructor
     std::map<oci::Digest, Blob> blobs_;
 };

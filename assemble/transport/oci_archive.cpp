@@ -1,96 +1,83 @@
-// OCI archives: a layout extracted to read it, a layout built privately and archived to write it.
+// OCI archives: a layout read member by member in place, a layout built privately and archived to write it.
 #include "assemble/transport/oci_archive.hpp"
 
 #include "assemble/layer/layer.hpp"
+#include "oci/blob_store.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
+#include "oci/json.hpp"
+#include "oci/media_types.hpp"
 
 namespace cairn::assemble {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-    if (from.empty()) return text;
-    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-        text.replace(at, from.size(), to);
-    }
-    return text;
-}
-
-// The layout's errors name its directory (a private one); the user knows the archive.
-class Renamer {
-  public:
-    Renamer(const fs::path& directory, std::string archive_name)
-        : directory_(directory.string()), archive_name_(std::move(archive_name)) {}
-    [[noreturn]] void rethrow(const Error& error) const {
-        auto message = replace_all(error.what(), "oci:" + directory_, archive_name_);
-        throw Error(replace_all(std::move(message), directory_, archive_name_));
-    }
-
-  private:
-    std::string directory_;
-    std::string archive_name_;
-};
-
-template <typename Function>
-auto renaming(const Renamer& renamer, Function&& function) {
-    try {
-        return function();
-    } catch (const Error& error) {
-        renamer.rethrow(error);
-    }
-}
-
-// A blob stream of the private layout whose errors (a corrupt blob) name the archive.
-class RenamingSource : public ByteSource {
-  public:
-    RenamingSource(std::unique_ptr<ByteSource> inner, Renamer renamer)
-        : inner_(std::move(inner)), renamer_(std::move(renamer)) {}
-    std::size_t read(std::uint8_t* data, std::size_t capacity) override {
-        return renaming(renamer_, [&] { return inner_->read(data, capacity); });
-    }
-
-  private:
-    std::unique_ptr<ByteSource> inner_;
-    Renamer renamer_;
-};
-
-}  // namespace
-
 OciArchiveSource::OciArchiveSource(const fs::path& file, std::string tag)
     : name_(archive_name("oci-archive", file, tag)),
       archive_name_(archive_name("oci-archive", file)),
-      archive_(file, archive_name_) {
-    Renamer renamer(archive_.root(), archive_name_);
-    if (!archive_.find("oci-layout")) {
+      archive_(file, archive_name_),
+      tag_(std::move(tag)) {
+    if (!archive_.has("oci-layout")) {
         throw Error(archive_name_ + " is not an OCI archive: it has no oci-layout member" +
-                    (archive_.find("manifest.json")
+                    (archive_.has("manifest.json")
                          ? " (it looks like `docker save` output: use docker-archive:)"
                          : ""));
     }
-    renaming(renamer, [&] { layout_.emplace(archive_.root(), std::move(tag)); });
+    auto what = "oci-layout of " + archive_name_;
+    auto layout = oci::json::parse_object(archive_.read_small("oci-layout", 4096), what, 4096);
+    auto version = oci::json::required_string(layout, "imageLayoutVersion", what);
+    if (!version.starts_with("1.")) {
+        throw Error(what + " has imageLayoutVersion " + version + "; cairn reads 1.x");
+    }
 }
 
 oci::ManifestBlob OciArchiveSource::top() {
-    return renaming(Renamer(archive_.root(), archive_name_), [&] { return layout_->top(); });
+    auto index = oci::Index::parse(archive_.read_small("index.json", oci::json::kMaxManifestSize),
+                                   "index.json of " + archive_name_);
+    return manifest(oci::find_tagged(index, tag_, archive_name_, "oci-archive:FILE:TAG"));
 }
 
 oci::ManifestBlob OciArchiveSource::manifest(const oci::Descriptor& descriptor) {
-    return renaming(Renamer(archive_.root(), archive_name_),
-                    [&] { return layout_->manifest(descriptor); });
+    if (!oci::media_type::is_manifest(descriptor.media_type) &&
+        !oci::media_type::is_index(descriptor.media_type)) {
+        throw Error(name_ + ": " + descriptor.digest.str() + " has media type \"" +
+                    descriptor.media_type + "\", which is not an image manifest or index");
+    }
+    return {.bytes = read_blob(descriptor, oci::json::kMaxManifestSize),
+            .media_type = descriptor.media_type,
+            .digest = descriptor.digest};
+}
+
+std::string OciArchiveSource::blob_member(const oci::Descriptor& descriptor) const {
+    auto member = "blobs/" + std::string(descriptor.digest.algorithm()) + "/" +
+                  std::string(descriptor.digest.hex());
+    if (!archive_.has(member)) {
+        throw Error("blob " + descriptor.digest.str() + " is missing from " + archive_name_);
+    }
+    return member;
 }
 
 std::unique_ptr<ByteSource> OciArchiveSource::open_blob(const oci::Descriptor& descriptor) {
-    Renamer renamer(archive_.root(), archive_name_);
-    auto inner = renaming(renamer, [&] { return layout_->open_blob(descriptor); });
-    return std::make_unique<RenamingSource>(std::move(inner), renamer);
+    auto member = blob_member(descriptor);
+    return std::make_unique<oci::VerifyingSource>(
+        archive_.open(member), descriptor.digest, descriptor.size,
+        "blob " + descriptor.digest.str() + " in " + archive_name_);
 }
 
 std::string OciArchiveSource::read_blob(const oci::Descriptor& descriptor, std::size_t max_size) {
-    return renaming(Renamer(archive_.root(), archive_name_),
-                    [&] { return layout_->read_blob(descriptor, max_size); });
+    auto what = "blob " + descriptor.digest.str() + " in " + archive_name_;
+    if (descriptor.size > static_cast<std::int64_t>(max_size)) {
+        throw Error(what + " is too large (" + std::to_string(descriptor.size) + " bytes)");
+    }
+    auto content = archive_.read_small(blob_member(descriptor), max_size);
+    if (static_cast<std::int64_t>(content.size()) != descriptor.size) {
+        throw Error(what + " has " + std::to_string(content.size()) +
+                    " bytes, its descriptor says " + std::to_string(descriptor.size));
+    }
+    if (oci::Digest::of(content) != descriptor.digest) {
+        throw Error(what + " is corrupt: its content does not match its digest");
+    }
+    return content;
 }
 
 OciArchiveTarget::OciArchiveTarget(const fs::path& file, std::string tag)
@@ -102,7 +89,7 @@ bool OciArchiveTarget::has_blob(const oci::Descriptor& descriptor) {
 }
 
 void OciArchiveTarget::put_blob(const oci::Descriptor& descriptor, ByteSource& content) {
-    layout_.put_blob(descriptor, content);
+    staged([&] { layout_.put_blob(descriptor, content); });
 }
 
 void OciArchiveTarget::put_child_manifest(const oci::ManifestBlob& manifest) {

@@ -6,16 +6,16 @@
 #include <optional>
 #include <string>
 
+#include "assemble/transport/archive_reader.hpp"
 #include "assemble/transport/archive_tar.hpp"
 #include "oci/image_source.hpp"
 #include "oci/layout.hpp"
 
 namespace cairn::assemble {
 
-// Reads an oci-archive: its members are extracted into a private directory under $TMPDIR
-// (removed with the source), which is then read as a layout; TAG means what it means for
-// oci: (the ref name in index.json; without one, the only image). Errors name the archive,
-// never the private directory.
+// Reads an oci-archive in place (ArchiveReader: nothing is extracted): `oci-layout`,
+// `index.json` and `blobs/<alg>/<hex>` members, each blob verified as it is read. TAG means
+// what it means for oci: (the ref name in index.json; without one, the only image).
 class OciArchiveSource : public oci::ImageSource {
   public:
     OciArchiveSource(const std::filesystem::path& file, std::string tag);
@@ -26,10 +26,12 @@ class OciArchiveSource : public oci::ImageSource {
     std::string read_blob(const oci::Descriptor& descriptor, std::size_t max_size) override;
 
   private:
+    std::string blob_member(const oci::Descriptor& descriptor) const;
+
     std::string name_;
-    std::string archive_name_;  // "oci-archive:FILE": what the private layout is called in errors
-    ExtractedArchive archive_;
-    std::optional<oci::LayoutSource> layout_;
+    std::string archive_name_;  // "oci-archive:FILE"
+    ArchiveReader archive_;
+    std::string tag_;
 };
 
 // Writes an oci-archive: the layout is built in the private directory, and archived when the
@@ -38,6 +40,7 @@ class OciArchiveSource : public oci::ImageSource {
 class OciArchiveTarget : public ArchiveFileTarget {
   public:
     OciArchiveTarget(const std::filesystem::path& file, std::string tag);
+    bool holds_docker_manifests() const override { return false; }
     bool has_blob(const oci::Descriptor& descriptor) override;
     void put_blob(const oci::Descriptor& descriptor, ByteSource& content) override;
     void put_manifest(const oci::ManifestBlob& manifest) override;

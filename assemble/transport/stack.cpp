@@ -1,6 +1,7 @@
 // Appending layers and config changes to a base image.
 #include "assemble/transport/stack.hpp"
 
+#include "assemble/transport/manifest_format.hpp"
 #include "oci/media_types.hpp"
 
 namespace cairn::assemble {
@@ -8,15 +9,6 @@ namespace cairn::assemble {
 namespace media_type = oci::media_type;
 
 namespace {
-
-std::string oci_layer_type(const std::string& type) {
-    if (type == media_type::docker_layer_gzip) return std::string(media_type::oci_layer_gzip);
-    if (type == media_type::docker_layer_zstd) return std::string(media_type::oci_layer_zstd);
-    if (type == media_type::docker_foreign_layer_gzip) {
-        return "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
-    }
-    return type;
-}
 
 void apply(const ConfigChanges& changes, oci::ImageConfig& config) {
     if (changes.entrypoint) {
@@ -34,20 +26,23 @@ void apply(const ConfigChanges& changes, oci::ImageConfig& config) {
 }  // namespace
 
 StackedImage stack(const oci::Image& base, const std::vector<NewLayer>& layers,
-                   const ConfigChanges& changes, std::int64_t created) {
-    bool docker = media_type::is_docker(base.manifest.media_type);
+                   const ConfigChanges& changes, std::int64_t created, bool docker_allowed) {
+    bool docker = docker_allowed && media_type::is_docker(base.manifest.media_type);
     for (const auto& layer : layers)
         docker = docker && layer.digests.compression != Compression::zstd;
 
     oci::ImageConfig config = base.config;
     auto when = oci::rfc3339_utc(created);
     config.set_created(when);
+    // Without these, the new layers' entries would describe the base's layers.
+    config.add_missing_history({.comment = "a layer of the base image, which has no history for it"});
     apply(changes, config);
 
     oci::Manifest manifest = base.manifest;
     manifest.media_type = docker ? media_type::docker_manifest : media_type::oci_manifest;
     if (!docker) {
-        for (auto& layer : manifest.layers) layer.media_type = oci_layer_type(layer.media_type);
+        for (auto& layer : manifest.layers)
+            layer.media_type = media_type_in(ManifestFormat::oci, layer.media_type, "the base");
     }
     for (const auto& layer : layers) {
         manifest.layers.push_back(

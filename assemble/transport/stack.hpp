@@ -36,13 +36,17 @@ struct StackedImage {
 };
 
 // Appends `layers` to `base`, extending diff_ids and history in step, and applies `changes`.
-// The result uses Docker schema 2 types when the base does and no layer is zstd, else OCI
-// types (a Docker base's layers are re-labelled with their OCI equivalents: same bytes).
+// The result uses Docker schema 2 types when the base does, no layer is zstd and the target
+// takes them (`docker_allowed`: not an OCI layout or oci-archive), else OCI types (a Docker
+// base's layers are re-labelled with their OCI equivalents: same bytes). A base whose config
+// has fewer history entries than layers (history is optional) gets one for each layer it
+// lacks first, so that the new entries describe the new layers.
 // `created` (Unix seconds) dates the config and the new history entries. Setting an
 // entrypoint without a cmd clears the base's cmd, as a Dockerfile ENTRYPOINT does: the base's
 // arguments were meant for the base's program.
 StackedImage stack(const oci::Image& base, const std::vector<NewLayer>& layers,
-                   const ConfigChanges& changes, std::int64_t created);
+                   const ConfigChanges& changes, std::int64_t created,
+                   bool docker_allowed = true);
 
 // A base with no layers (`scratch`).
 oci::Image scratch_image(const oci::Platform& platform);

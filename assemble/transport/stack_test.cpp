@@ -78,6 +78,53 @@ BOOST_AUTO_TEST_CASE(docker_base_keeps_docker_types_unless_zstd) {
     BOOST_TEST(mixed.parsed.layers[1].media_type == media_type::oci_layer_zstd);
 }
 
+// History is optional: a base without it (or describing fewer layers than it has, empty_layer
+// entries aside) gets an entry per undescribed layer first, so that the count of non-empty
+// entries stays the count of layers and each new entry lands on its own layer.
+BOOST_AUTO_TEST_CASE(history_is_filled_in_for_base_layers_that_have_none) {
+    auto count_non_empty = [](const oci::ImageConfig& config) {
+        std::size_t n = 0;
+        for (const auto& entry : config.history()) n += entry.empty_layer ? 0 : 1;
+        return n;
+    };
+    auto base_with = [](const std::string& history, int layers) {
+        std::string ids;
+        for (int i = 0; i < layers; ++i)
+            ids += (i ? "," : "") + ("\"" + oci::Digest::of("layer " + std::to_string(i)).str() + "\"");
+        auto image = assemble::scratch_image(oci::Platform::parse("linux/amd64"));
+        image.config = oci::ImageConfig::parse(
+            R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[)" + ids +
+                "]}" + (history.empty() ? "" : ",\"history\":" + history) + "}",
+            "base config");
+        for (int i = 0; i < layers; ++i) {
+            image.manifest.layers.push_back({.media_type = std::string(media_type::oci_layer_gzip),
+                                             .digest = oci::Digest::of("b" + std::to_string(i)),
+                                             .size = 1});
+        }
+        return image;
+    };
+    struct Case {
+        std::string history;
+        int layers;
+    };
+    for (const auto& [history, layers] : std::vector<Case>{
+             {"", 1},
+             {"", 3},
+             {"[]", 2},
+             {R"([{"created_by":"ENV A=1","empty_layer":true}])", 1},
+             {R"([{"created_by":"one"},{"created_by":"ENV","empty_layer":true}])", 3},
+             {R"([{"created_by":"one"},{"created_by":"ENV","empty_layer":true},{"created_by":"two"}])", 2}}) {
+        BOOST_TEST_CONTEXT(history << " with " << layers << " layers") {
+            auto image = assemble::stack(base_with(history, layers),
+                                         {layer("a", assemble::Compression::gzip)}, {}, 0);
+            auto config = oci::ImageConfig::parse(image.config_bytes, "config");
+            BOOST_TEST(count_non_empty(config) == static_cast<std::size_t>(layers) + 1);
+            BOOST_TEST(config.diff_ids().size() == static_cast<std::size_t>(layers) + 1);
+            BOOST_TEST(config.history().back().created_by == "cairn: layer /a");
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(config_changes) {
     auto base = docker_base();
     assemble::ConfigChanges changes{.entrypoint = std::vector<std::string>{"/app/server"},

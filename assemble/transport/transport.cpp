@@ -5,13 +5,22 @@
 #include "assemble/transport/oci_archive.hpp"
 #include "oci/error.hpp"
 #include "oci/layout.hpp"
+#include "oci/output_file.hpp"
 #include "registry/keychain.hpp"
 #include "registry/reference.hpp"
 #include "registry/registry_session.hpp"
 
 namespace cairn::assemble {
 
-namespace {}  // namespace
+bool holds_docker_manifests(const ImageReference& target) {
+    return target.transport != ImageReference::Transport::oci &&
+           target.transport != ImageReference::Transport::oci_archive;
+}
+
+std::vector<oci::FileIdentity> output_identities(const ImageReference& reference) {
+    if (reference.path.empty()) return {};
+    return oci::existing_output_identities(reference.path);
+}
 
 ImageReference ImageReference::parse(std::string_view text) {
     ImageReference reference{.text = std::string(text)};
@@ -84,7 +93,10 @@ Transports::Registries& Transports::registries() {
         registry::RegistryOptions options{.insecure_registries = options_.insecure_registries,
                                           .ca_file = options_.ca_file,
                                           .keychain = &registries_->keychain,
-                                          .user_agent = "cairn/" CAIRN_VERSION};
+                                          .user_agent = "cairn/" CAIRN_VERSION,
+                                          .request_timeout = options_.request_timeout,
+                                          .low_speed_limit = options_.low_speed_limit,
+                                          .low_speed_time = options_.low_speed_time};
         registries_->session = std::make_unique<registry::RegistrySession>(std::move(options));
     }
     return *registries_;

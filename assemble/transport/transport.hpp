@@ -1,12 +1,15 @@
 // Image references with their transport (containers-transports(5) words) and opening them.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "oci/file.hpp"
 #include "oci/image_source.hpp"
 
 namespace cairn::assemble {
@@ -23,10 +26,23 @@ struct ImageReference {
     static ImageReference parse(std::string_view text);
 };
 
-// How to reach registries: the command line's --insecure-registry and --ca-file.
+// The files an image reference writes that exist already (an archive, a layout directory),
+// for a walk of the inputs to leave out; nothing for a registry.
+std::vector<oci::FileIdentity> output_identities(const ImageReference& reference);
+
+// Whether the target takes Docker schema 2 manifests (registries, docker-archive:) or OCI
+// alone (oci:, oci-archive:).
+bool holds_docker_manifests(const ImageReference& target);
+
+// How to reach registries: the command line's --insecure-registry and --ca-file, and how long
+// a peer may take (registry::HttpSettings: a deadline for small answers, a floor of speed for
+// blob transfers).
 struct TransportOptions {
     std::vector<std::string> insecure_registries;
     std::string ca_file;
+    std::chrono::milliseconds request_timeout{60'000};
+    std::uint64_t low_speed_limit = 1024;  // bytes per second
+    std::chrono::seconds low_speed_time{60};
 };
 
 // Opens images of every transport. Registry images of one command share one session (its

@@ -190,7 +190,8 @@ case_peer_tarballs() {
     cairn_ok inspect --json "oci:$WORK/P1:v1"
     assert_eq '["sha256:8897395fd26dc44ad0e2a834335b33198cb41ac4d98dfddf58eced3853fa7b17"]' \
         "$(jq -c '[.layers[].digest]' "$OUT")" "test_image_1 layer digest (its diff_id)"
-    assert_eq '["application/vnd.docker.image.rootfs.diff.tar"]' "$(jq -c '[.layers[].mediaType]' "$OUT")" \
+    # An oci: layout holds OCI types only: the Docker layer type becomes its OCI twin.
+    assert_eq '["application/vnd.oci.image.layer.v1.tar"]' "$(jq -c '[.layers[].mediaType]' "$OUT")" \
         "test_image_1 layer media type"
     if command -v oci-image-tool >/dev/null 2>&1; then
         cairn_ok copy --format oci "docker-archive:$PEER/test_image_1.tar" "oci:$WORK/P1O:v1"

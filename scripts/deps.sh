@@ -5,7 +5,7 @@ set -euo pipefail
 
 CAIRN_BUILD_PACKAGES=(cmake g++ make pkg-config libarchive-dev libzstd-dev libssl-dev
     libcurl4-openssl-dev rapidjson-dev libboost-test-dev libtomlplusplus-dev libcli11-dev
-    libisal-dev zlib1g-dev)
+    libisal-dev libdeflate-dev zlib1g-dev)
 # Independent judges and peers for the tests, and what the demo runs images with.
 CAIRN_TEST_PACKAGES=(skopeo umoci oci-image-tool runc busybox-static jq zstd gzip tar
     coreutils procps docker-registry apache2-utils openssl curl python3 python3-jwt

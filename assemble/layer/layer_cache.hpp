@@ -21,7 +21,7 @@ inline constexpr const char* kLayerRecordsDirectory = "diffs";
 // Part of every record's key, with the compression recipe. Bump it whenever cairn's bytes for a
 // given tar change in a way the recipe does not name (the gzip header, how blocks are cut):
 // a warm cache must never give other bytes than a cold one. layer_cache_test pins it.
-inline constexpr const char* kLayerFormat = "cairn layer format 1";
+inline constexpr const char* kLayerFormat = "cairn layer format 2";
 
 struct StoredLayer {
     LayerDigests digests;

@@ -29,6 +29,10 @@ struct TreeEntry {
     std::uint64_t device = 0;
     std::uint64_t inode = 0;
     std::uint64_t link_count = 1;
+    // When the content and the inode last changed, in whole seconds (0 for a made-up
+    // directory): the evidence the stat index (stat_index.hpp) trusts instead of the content.
+    std::int64_t modified = 0;
+    std::int64_t changed = 0;
 };
 
 // Walks every input (never following symlinks), applies options.ignore, warns about and drops

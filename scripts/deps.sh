@@ -5,12 +5,16 @@ set -euo pipefail
 
 CAIRN_BUILD_PACKAGES=(cmake g++ make pkg-config libarchive-dev libzstd-dev libssl-dev
     libcurl4-openssl-dev rapidjson-dev libboost-test-dev libtomlplusplus-dev libcli11-dev
-    libisal-dev zlib1g-dev)
+    libisal-dev libdeflate-dev zlib1g-dev)
 # Independent judges and peers for the tests, and what the demo runs images with.
 CAIRN_TEST_PACKAGES=(skopeo umoci oci-image-tool runc busybox-static jq zstd gzip tar
     coreutils procps docker-registry apache2-utils openssl curl python3 python3-jwt
     python3-cryptography file git podman libcap2-bin)
-CAIRN_BENCH_PACKAGES=(pigz zstd)
+CAIRN_BENCH_PACKAGES=(pigz zstd buildah)
+# What testdata/realistic's Cargo.lock pins (Debian's packaged crates, built offline).
+CAIRN_REALISTIC_CRATES=(librust-tokio-dev librust-hyper-dev librust-serde-dev
+    librust-serde-derive-dev librust-serde-json-dev librust-clap-dev librust-tracing-dev
+    librust-tracing-subscriber-dev librust-percent-encoding-dev)
 
 cairn_install_packages() {
     local missing=()

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "assemble/layer/layer_cache.hpp"
+#include "assemble/layer/stat_index.hpp"
 #include "oci/blob_store.hpp"
 #include "oci/error.hpp"
 #include "oci/json.hpp"
@@ -172,6 +173,22 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
                 if (gone) fs::remove(record.path(), ec);
             }
             fs::remove(recipe.path(), ec);  // only when empty
+        }
+    }
+    // The stat index's records (stats/<key>) go with the diff records they lead to.
+    std::set<std::string> diffs;
+    if (fs::is_directory(records, ec)) {
+        for (const auto& recipe : fs::directory_iterator(records, ec)) {
+            for (const auto& record : fs::directory_iterator(recipe.path(), ec))
+                diffs.insert(record.path().filename().string());
+        }
+    }
+    auto stats = cache_dir / kStatRecordsDirectory;
+    if (fs::is_directory(stats, ec)) {
+        for (const auto& record : fs::directory_iterator(stats, ec)) {
+            auto diff_id = read_stat_record(record.path());
+            if (!diff_id || !diffs.contains(std::string(diff_id->hex())))
+                fs::remove(record.path(), ec);
         }
     }
     return out;

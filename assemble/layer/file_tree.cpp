@@ -80,6 +80,8 @@ std::optional<TreeEntry> entry_from_stat(const std::filesystem::path& source, st
     entry.path = std::move(path);
     entry.source = source;
     entry.mode = st.st_mode & 07777;
+    entry.modified = st.st_mtim.tv_sec;
+    entry.changed = st.st_ctim.tv_sec;
     if (S_ISDIR(st.st_mode)) {
         entry.kind = EntryKind::directory;
     } else if (S_ISREG(st.st_mode)) {

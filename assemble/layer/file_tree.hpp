@@ -34,6 +34,10 @@ struct TreeEntry {
     // keeps, as Docker does: user.* and the rest describe the host (download origins, SELinux
     // labels, ACLs) and would make the layer depend on it.
     std::string capability;
+    // When the content and the inode last changed, in whole seconds (0 for a made-up
+    // directory): the evidence the stat index (stat_index.hpp) trusts instead of the content.
+    std::int64_t modified = 0;
+    std::int64_t changed = 0;
 };
 
 // The extended attribute a layer keeps (see TreeEntry::capability).

@@ -17,7 +17,7 @@
 namespace cairn::assemble {
 
 // Cuts the input into fixed-size blocks at fixed offsets, deflates them on worker threads
-// (each primed with the previous block's last 32 KiB), and writes the results in order on the
+// (see block_deflater.hpp), and writes the results in order on the
 // caller's thread as a single gzip member with a fixed header (no name, MTIME 0, OS unknown).
 // Block boundaries depend only on byte positions, so the output is the same for any number
 // of threads. At most 2 x threads blocks are in flight; write() waits when that many are.
@@ -25,8 +25,8 @@ namespace cairn::assemble {
 // compressor refuses further use. Destruction stops and joins the workers at any point.
 class GzipCompressor final : public Compressor {
   public:
-    static constexpr std::size_t default_block_size = 128 * 1024;
-    // What decides the bytes it writes (zlib's version and every deflate setting), as text: two
+    static constexpr std::size_t default_block_size = 1024 * 1024;
+    // What decides the bytes it writes (libdeflate's version and every setting), as text: two
     // runs with the same recipe write the same bytes for the same input.
     static std::string recipe();
 

@@ -1,9 +1,12 @@
 // diff_id -> blob records: one small file per layer content, written atomically.
 #include "assemble/layer/layer_cache.hpp"
 
+#include <ctime>
 #include <optional>
 #include <sstream>
 
+#include "assemble/layer/file_tree.hpp"
+#include "assemble/layer/stat_index.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 
@@ -55,14 +58,31 @@ std::optional<LayerRecord> read_layer_record(const fs::path& path) {
 
 StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
                         oci::BlobStore& store) {
+    return store_layer(source, options, store, std::time(nullptr));
+}
+
+StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
+                        oci::BlobStore& store, std::int64_t now) {
     if (!source.tarball.empty() || options.compression == Compression::none)
         return {.digests = write_into(source, options, store)};
 
-    // The tar alone, hashed: its warnings (skipped sockets…) are said here, once.
-    LayerOptions plain = options;
-    plain.compression = Compression::none;
-    CountingSink discard;
-    auto diff_id = write_layer(source, plain, discard).diff_id;
+    // The walk says its warnings (skipped sockets…), once; the passes below stay quiet.
+    auto entries = collect_tree(source.trees, options.tar);
+    LayerOptions quiet = options;
+    quiet.tar.warn = nullptr;
+    auto key = stat_key(entries, options.tar, kLayerFormat, now);
+    auto stats = store.root() / kStatRecordsDirectory;
+    std::optional<oci::Digest> known = find_stat_record(stats, key.digest);
+    bool from_stats = known.has_value();
+    if (!known) {
+        // The tar alone, hashed.
+        LayerOptions plain = quiet;
+        plain.compression = Compression::none;
+        CountingSink discard;
+        known = write_layer(source, plain, discard).diff_id;
+        if (!key.racy) write_stat_record(stats, key.digest, *known);
+    }
+    const oci::Digest& diff_id = *known;
 
     auto records = records_directory(store, options.compression);
     std::error_code ec;
@@ -75,10 +95,9 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
                             .digest = record->digest,
                             .size = record->size,
                             .compression = options.compression},
-                .reused = true};
+                .reused = true,
+                .from_stats = from_stats};
     }
-    LayerOptions quiet = options;
-    quiet.tar.warn = nullptr;
     auto digests = write_into(source, quiet, store);
     // The files may have changed between the two passes: the record follows what was written.
     write_record(records / std::string(digests.diff_id.hex()), digests);

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The realistic sample (testdata/realistic: a tokio/hyper/clap workspace on Debian's crates and a
+# Next.js static-export UI) built the ways a user would compare, in one run:
+#   native     cargo build --release + npm ci && npm run build from clean, then cargo's own
+#              incremental and no-op builds after the same one-line edit cairn gets
+#   cairn      first build, a one-line Rust change, nothing changed, a fresh agent (another
+#              checkout path, another CARGO_HOME, empty cache: the base comes from the registry)
+#   seed       the Docker-style flow cairn replaces (Dockerfile.base + Dockerfile.app) built and
+#              pushed daemonless with buildah: first build, the same change, a fresh agent
+# Bytes pushed are the registry's own growth on disk, not what cairn says it sent.
+# The seed flow needs a builder image (Debian 12 with the toolchain): BENCH_BUILDER=OCI-LAYOUT-DIR
+# (tag `bookworm`, as bench/make_builder.sh writes it) names one; otherwise it is made once with debootstrap under $CAIRN_BENCH_CACHE (about 11 min)
+# when BENCH_SEED=1, and the seed rows are skipped when BENCH_SEED=0 (the default).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+cairn=${CAIRN:?set CAIRN to the cairn binary}
+sample=$here/../testdata/realistic
+work=$(mktemp -d)
+cleanup() {
+    bench_registry_stop
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+for tool in cargo npm git jq buildah; do
+    command -v "$tool" >/dev/null || { echo "realistic bench: skipped, $tool is missing" >&2; exit 0; }
+done
+
+bench_registry_start "$work/registry"
+host=$bench_registry_host
+registry_bytes() { du -sb "$work/registry/storage" 2>/dev/null | cut -f1 || echo 0; }
+
+# A runtime base: busybox alone (the bench times building and shipping, not running).
+rootfs=$work/rootfs
+mkdir -p "$rootfs/bin"
+cp /bin/busybox "$rootfs/bin/busybox"
+"$cairn" append scratch --layer "$rootfs:/" --to "oci:$work/base:busybox" >/dev/null
+
+copy_sample() {  # DEST
+    mkdir -p "$1"
+    (cd "$sample" && tar --exclude=./target --exclude=./ui/node_modules --exclude=./ui/out \
+        --exclude=./ui/.next --exclude=./cairn-out -cf - .) | tar -xf - -C "$1"
+}
+edit_version() {  # DIR VERSION
+    sed -i "s/^pub const VERSION: &str = \"realistic [0-9.]*\";/pub const VERSION: \&str = \"realistic $2\";/" \
+        "$1/crates/core/src/lib.rs"
+}
+seconds() {  # COMMAND... : runs it, prints its wall time; its output goes to $work/last.log
+    local start end
+    start=$(date +%s.%N)
+    "$@" >"$work/last.log" 2>&1 || { echo "realistic bench: failed: $*" >&2; tail -20 "$work/last.log" >&2; exit 1; }
+    end=$(date +%s.%N)
+    printf '%.1f' "$(echo "$end - $start" | bc -l)"
+}
+rows=()
+row() { rows+=("$(printf '%-44s %8s s %12s' "$1" "$2" "${3:--}")"); }
+
+echo "realistic bench: $(nproc) cores, $(cargo -V), node $(node -v)"
+
+# Native, from clean.
+native=$work/native
+copy_sample "$native"
+t=$(seconds sh -c "cd '$native' && cargo build --release --locked && cd ui && npm ci --no-audit --no-fund && npm run build")
+row "native: cargo build + npm ci + build, clean" "$t"
+edit_version "$native" 1.1
+t_native_change=$(seconds sh -c "cd '$native' && cargo build --release --locked")
+row "native: cargo build after a one-line edit" "$t_native_change"
+t_native_noop=$(seconds sh -c "cd '$native' && cargo build --release --locked")
+row "native: cargo build, nothing changed" "$t_native_noop"
+
+# cairn, on one agent, then on a fresh one.
+project=$work/agent-a/checkout/realistic
+copy_sample "$project"
+sed -i -e "s|^base = .*|base = \"oci:$work/base:busybox\"|" \
+    -e "s|^registry = \"127.0.0.1:5000\"|registry = \"$host\"|" -e 's|^deploy = .*|deploy = "true"|' \
+    "$project/cairn.toml"
+git -C "$project" init -q
+commit() { git -C "$1" add -A && git -C "$1" -c user.name=b -c user.email=b@example.invalid commit -qm "$2"; }
+commit "$project" realistic
+cairn_build() {  # DIR CACHE CARGO_HOME
+    CAIRN_CACHE=$2 CARGO_HOME=$3 "$cairn" build dev -C "$1" --json --no-deploy
+}
+before=$(registry_bytes)
+t_first=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
+row "cairn: first build (base built and pushed)" "$t_first" "$(($(registry_bytes) - before))"
+edit_version "$project" 1.1
+commit "$project" "version 1.1"
+before=$(registry_bytes)
+t_change=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
+row "cairn: one-line Rust change" "$t_change" "$(($(registry_bytes) - before))"
+t_noop=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
+row "cairn: nothing changed" "$t_noop"
+fresh=$work/agent-b/elsewhere/deeper/realistic
+git clone -q "$project" "$fresh"
+sed -i "s|^base = .*|base = \"oci:$work/base:busybox\"|" "$fresh/cairn.toml"
+before=$(registry_bytes)
+t_fresh=$(seconds cairn_build "$fresh" "$work/cache-b" "$work/cargo-b")
+fresh_base_built=$(jq -r .base_built "$work/last.log" 2>/dev/null || echo "?")
+row "cairn: fresh agent (base_built=$fresh_base_built)" "$t_fresh" "$(($(registry_bytes) - before))"
+
+# The seed flow with buildah.
+builder=${BENCH_BUILDER:-}
+if [[ -z $builder && ${BENCH_SEED:-0} == 1 ]]; then
+    builder=${CAIRN_BENCH_CACHE:-/var/cache/cairn-bench}/oci-builder
+    if [[ ! -f $builder/index.json ]]; then
+        echo "realistic bench: making the seed flow's builder image with debootstrap (once)" >&2
+        bash "$here/make_builder.sh" "$builder"
+    fi
+fi
+if [[ -n $builder ]]; then
+    export BUILDAH_ISOLATION=chroot
+    bh() { buildah --root "$work/bh-$agent/root" --runroot "$work/bh-$agent/run" --storage-driver vfs "$@"; }
+    seed_build() {  # DIR PULL_BASE(0/1)
+        local dir=$1
+        if [[ $2 == 0 ]]; then
+            bh bud --layers --build-arg "BUILDER=oci:$builder:bookworm" -f "$dir/Dockerfile.base" \
+                -t "$host/realistic-base:seed" "$dir"
+            bh push --tls-verify=false "$host/realistic-base:seed"
+        else
+            bh pull --tls-verify=false "$host/realistic-base:seed"
+        fi
+        seed_app "$dir"
+    }
+    seed_app() {  # DIR
+        bh bud --layers --tls-verify=false --build-arg "BASE=$host/realistic-base:seed" \
+            -f "$1/Dockerfile.app" -t "$host/realistic:seed" "$1"
+        bh push --tls-verify=false "$host/realistic:seed"
+    }
+    seed=$work/seed-a/realistic
+    copy_sample "$seed"
+    agent=a
+    before=$(registry_bytes)
+    t_seed_first=$(seconds seed_build "$seed" 0)
+    row "seed (buildah): first build, base + app" "$t_seed_first" "$(($(registry_bytes) - before))"
+    edit_version "$seed" 1.1
+    before=$(registry_bytes)
+    t_seed_change=$(seconds seed_app "$seed")
+    row "seed (buildah): one-line Rust change" "$t_seed_change" "$(($(registry_bytes) - before))"
+    agent=b
+    seed_fresh=$work/seed-b/realistic
+    copy_sample "$seed_fresh"
+    edit_version "$seed_fresh" 1.1
+    before=$(registry_bytes)
+    t_seed_fresh=$(seconds seed_build "$seed_fresh" 1)
+    row "seed (buildah): fresh agent (base pulled)" "$t_seed_fresh" "$(($(registry_bytes) - before))"
+else
+    echo "realistic bench: seed flow skipped (BENCH_BUILDER unset and BENCH_SEED=0)" >&2
+fi
+
+printf '%-44s %10s %12s\n' "run" "seconds" "bytes pushed"
+printf '%s\n' "${rows[@]}"
+echo "ratios:"
+echo "  cairn code change / native incremental cargo build:  $(ratio "$t_change" "$t_native_change")"
+echo "  cairn fresh agent / native incremental cargo build:  $(ratio "$t_fresh" "$t_native_change")"
+echo "  cairn nothing changed - native no-op cargo build:    $(echo "$t_noop - $t_native_noop" | bc -l) s"
+if [[ -n $builder ]]; then
+    echo "  cairn first build / seed first build:                $(ratio "$t_first" "$t_seed_first")"
+    echo "  cairn code change / seed code change:                $(ratio "$t_change" "$t_seed_change")"
+    echo "  cairn fresh agent / seed fresh agent:                $(ratio "$t_fresh" "$t_seed_fresh")"
+fi
+echo "  one dependency bumped: not measured (Debian packages one version of each crate;"
+echo "  the bump is measured on testdata/sample's vendored crates by the base tests)"

@@ -1,13 +1,16 @@
 // The command line: parses arguments, runs a command, maps errors to exit codes.
 #include "cli/app.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/terminal_text.hpp"
 #include "oci/error.hpp"
 #include "oci/interrupt.hpp"
+#include "oci/spelling.hpp"
 
 namespace cairn::cli {
 
@@ -18,8 +21,25 @@ unsigned default_jobs() {
 namespace {
 
 int usage_error(const std::string& message) {
-    std::cerr << "cairn: error: " << message << " (see cairn --help)\n";
+    std::cerr << "cairn: error: " << for_display(message) << " (see cairn --help)\n";
     return 2;
+}
+
+// `cairn biuld`: the word and the command it is closest to, where CLI11 would only say that
+// a subcommand is required. Empty when argv names a command (or asks for help).
+std::string unknown_command(int argc, char** argv, const CLI::App& app) {
+    std::vector<std::string_view> names;
+    for (const CLI::App* command : app.get_subcommands({})) names.push_back(command->get_name());
+    std::string list;
+    for (std::string_view name : names) list += (list.empty() ? "" : ", ") + std::string(name);
+    if (argc < 2) return "no command given; the commands are " + list;
+    std::string_view word = argv[1];
+    if (word.starts_with("-") || std::find(names.begin(), names.end(), word) != names.end())
+        return {};
+    std::string message = "unknown command \"" + std::string(word) + "\"";
+    if (auto closest = oci::closest_word(word, names))
+        return message + " (did you mean \"" + std::string(*closest) + "\"?)";
+    return message + "; the commands are " + list;
 }
 
 }  // namespace
@@ -42,6 +62,8 @@ int run(int argc, char** argv) {
     add(add_cache_command);
     add(add_version_command);
 
+    if (auto message = unknown_command(argc, argv, app); !message.empty())
+        return usage_error(message);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -65,14 +87,16 @@ int run(int argc, char** argv) {
     } catch (const UsageError& e) {
         return usage_error(e.what());
     } catch (const Error& e) {
-        std::cerr << "cairn: error: " << e.what() << '\n';
+        // Credentials cairn holds are blanked and controls escaped: an error may quote a
+        // registry's answer, a child's output or a path from an image.
+        std::cerr << "cairn: error: " << for_display(e.what()) << '\n';
         return 1;
     } catch (const std::bad_alloc&) {
         std::cerr << "cairn: error: out of memory\n";
         return 1;
     } catch (const std::exception& e) {
         // A library below us failed in a way we did not foresee: still one line, still exit 1.
-        std::cerr << "cairn: error: " << e.what() << '\n';
+        std::cerr << "cairn: error: " << for_display(e.what()) << '\n';
         return 1;
     }
 }

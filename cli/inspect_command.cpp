@@ -4,6 +4,7 @@
 #include "assemble/transport/transport.hpp"
 #include "cli/commands.hpp"
 #include "cli/registry_flags.hpp"
+#include "cli/terminal_text.hpp"
 #include "oci/error.hpp"
 #include "oci/image.hpp"
 #include "oci/media_types.hpp"
@@ -75,23 +76,25 @@ void print_json(const std::string& name, const oci::ManifestBlob& top, const oci
     std::cout << buffer.GetString() << '\n';
 }
 
+// Every string here may come from the image (its config, its manifest, an index's media
+// type): each is shown with its control characters written out (escape_controls), so that an
+// Env value cannot clear the line above it or pose as another.
 void print_human(const std::string& name, const oci::ManifestBlob& top, const oci::Image& image) {
     const auto& config = image.config;
-    std::cout << "Image:       " << name << '\n';
-    if (top.digest != image.manifest_blob.digest) {
-        std::cout << "Index:       " << top.digest << " (" << top.media_type << ")\n";
-    }
-    std::cout << "Digest:      " << image.manifest_blob.digest << '\n'
-              << "MediaType:   " << image.manifest_blob.media_type << '\n'
-              << "Platform:    " << config.platform().str() << '\n'
-              << "Config:      " << image.manifest.config.digest << '\n'
-              << "Layers:      " << image.manifest.layers.size() << '\n';
-    for (const auto& layer : image.manifest.layers) {
-        std::cout << "  " << layer.digest << "  " << layer.size << "  " << layer.media_type << '\n';
-    }
-    auto line = [](const char* label, const std::string& value) {
-        if (!value.empty()) std::cout << label << value << '\n';
+    auto line = [](std::string_view label, const std::string& value) {
+        if (!value.empty()) std::cout << label << escape_controls(value) << '\n';
     };
+    line("Image:       ", name);
+    if (top.digest != image.manifest_blob.digest)
+        line("Index:       ", top.digest.str() + " (" + top.media_type + ")");
+    line("Digest:      ", image.manifest_blob.digest.str());
+    line("MediaType:   ", image.manifest_blob.media_type);
+    line("Platform:    ", config.platform().str());
+    line("Config:      ", image.manifest.config.digest.str());
+    line("Layers:      ", std::to_string(image.manifest.layers.size()));
+    for (const auto& layer : image.manifest.layers) {
+        line("  ", layer.digest.str() + "  " + std::to_string(layer.size) + "  " + layer.media_type);
+    }
     if (!config.entrypoint().empty()) line("Entrypoint:  ", words_json(config.entrypoint()));
     if (!config.cmd().empty()) line("Cmd:         ", words_json(config.cmd()));
     for (const auto& env : config.env()) line("Env:         ", env);
@@ -112,14 +115,14 @@ int run_inspect(const InspectArgs& args) {
     auto source = transports.open_source(reference);
     auto top = source->top();
     if (args.raw) {
-        std::cout << top.bytes;
+        std::cout << document_for_stdout(top.bytes);  // escaped on a terminal only
         return 0;
     }
     auto platform =
         args.platform.empty() ? oci::Platform::host() : oci::Platform::parse(args.platform);
     auto image = oci::load_image(*source, platform);
     if (args.config) {
-        std::cout << image.config.to_json() << '\n';
+        std::cout << document_for_stdout(image.config.to_json()) << '\n';
     } else if (args.json) {
         print_json(source->name(), top, image);
     } else {

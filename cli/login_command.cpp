@@ -21,6 +21,7 @@ namespace {
 struct LoginArgs {
     std::string registry;
     std::string username;
+    std::string password;  // -p: accepted as docker accepts it, with its warning
     bool password_stdin = false;
     RegistryFlags registry_flags;
 };
@@ -71,10 +72,23 @@ int run_login(const LoginArgs& args) {
         throw UsageError("cairn login takes a registry host, not \"" + args.registry + "\"");
     }
     auto reference = registry::Reference::parse(host + "/cairn-login-check");
+    if (!args.password.empty() && args.password_stdin)
+        throw UsageError("--password and --password-stdin exclude each other");
+    std::string password = args.password;
+    if (!password.empty()) {
+        // Blanked from here on (the flag's value is in this process's argv, and may be echoed
+        // by a registry's error body), and the user told why the flag is a bad habit.
+        registry::remember_secret_forms(password);
+        status("warning: a password on the command line is visible to other users of this "
+               "machine and stays in shell history; use --password-stdin");
+    } else {
+        password = read_password(args.password_stdin);
+    }
     registry::Credential credential{.username = args.username,
-                                    .password = read_password(args.password_stdin),
+                                    .password = std::move(password),
                                     .source = "cairn login"};
     if (credential.password.empty()) throw UsageError("empty password");
+    registry::remember_credential(credential);
 
     CandidateKeychain candidate(credential);
     auto transport = args.registry_flags.transport_options();
@@ -90,8 +104,9 @@ int run_login(const LoginArgs& args) {
     if (response->status() != 200) client->fail(*response, "logging in to " + reference.registry());
 
     registry::DefaultKeychain keychain;
-    keychain.store_credential(reference.registry(), credential);
-    status("login to " + reference.registry() + " succeeded; credentials stored");
+    auto where = keychain.store_credential(reference.registry(), credential);
+    status("login to " + reference.registry() + " succeeded; the credential is stored in " +
+           where);
     std::cout << "Login Succeeded\n";
     return 0;
 }
@@ -103,6 +118,8 @@ Runner add_login_command(CLI::App& app) {
     auto* command = app.add_subcommand("login", "Check and store credentials for a registry");
     command->add_option("registry", args->registry, "REGISTRY host[:port]")->required();
     command->add_option("-u,--username", args->username, "user name");
+    command->add_option("-p,--password", args->password,
+                        "the password (prefer --password-stdin: argv is visible to others)");
     command->add_flag("--password-stdin", args->password_stdin,
                       "read the password from standard input");
     add_registry_flags(*command, args->registry_flags);

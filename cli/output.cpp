@@ -8,6 +8,8 @@
 #include <ctime>
 #include <iostream>
 
+#include "cli/terminal_text.hpp"
+
 namespace cairn::cli {
 
 void status(std::string_view message) {
@@ -20,7 +22,16 @@ void status(std::string_view message) {
         std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ ", &parts);
         std::cerr << stamp;
     }
-    std::cerr << message << '\n';
+    // Line by line: a status may span lines on purpose (a child's first errors), but no line
+    // may carry a control sequence or a credential.
+    for (std::size_t start = 0;;) {
+        auto end = message.find('\n', start);
+        std::cerr << for_display(message.substr(start, end - start));
+        if (end == std::string_view::npos) break;
+        std::cerr << '\n';
+        start = end + 1;
+    }
+    std::cerr << '\n';
 }
 
 std::ostream& result_stream(const std::vector<oci::FileIdentity>& outputs) {

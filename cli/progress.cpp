@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli/output.hpp"
+#include "cli/terminal_text.hpp"
 
 namespace cairn::cli {
 
@@ -66,7 +67,7 @@ void ProgressDisplay::line(std::string_view text) {
         status(text);
         return;
     }
-    std::cerr << "\r\033[K" << text << '\n';
+    std::cerr << "\r\033[K" << for_display(text) << '\n';
     draw_live_locked();
 }
 

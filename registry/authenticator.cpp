@@ -44,13 +44,16 @@ Authenticator::Authenticator(std::string registry, HttpTransport& transport,
     : registry_(std::move(registry)),
       transport_(transport),
       policy_(policy),
-      settings_(std::move(settings)) {}
+      settings_(std::move(settings)) {
+    remember_secret_forms(settings_.aad_access_token);
+}
 
 const std::optional<Credential>& Authenticator::credential() {
     if (!looked_up_) {
         looked_up_ = true;
         if (settings_.keychain) credential_ = settings_.keychain->find(registry_, &tried_);
         if (credential_ && credential_->empty()) credential_.reset();
+        if (credential_) remember_credential(*credential_);
     }
     return credential_;
 }

@@ -6,6 +6,7 @@
 #include "oci/error.hpp"
 #include "oci/json.hpp"
 #include "registry/base64.hpp"
+#include "registry/credential.hpp"
 
 namespace cairn::registry {
 
@@ -70,6 +71,8 @@ BearerToken parse_token_response(std::string_view body, Clock::time_point now,
     if (token.token.empty() && token.refresh_token.empty()) {
         throw Error(std::string(what) + " answered without a token");
     }
+    remember_secret_forms(token.token);
+    remember_secret_forms(token.refresh_token);
     // expires_in is relative, so immune to clock skew; the JWT's absolute exp is the fallback,
     // unless our clock already thinks it passed.
     auto expires_in = number_field(document, "expires_in");

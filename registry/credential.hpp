@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace cairn::registry {
 
@@ -23,6 +24,13 @@ struct Credential {
                registry_token.empty();
     }
 };
+
+// Tells oci::blank_secrets about every secret of `credential`, in the forms cairn sends it (as
+// it is, in a Basic header, URL-encoded in a form body), so that no message shows one.
+void remember_credential(const Credential& credential);
+
+// The same for one token or password that is not part of a Credential.
+void remember_secret_forms(std::string_view secret);
 
 // Finds the credential for a registry host ("myacr.azurecr.io", "127.0.0.1:5000").
 class Keychain {

@@ -125,22 +125,26 @@ std::optional<Credential> DefaultKeychain::find(const std::string& host, std::st
     return found;
 }
 
-void DefaultKeychain::store_credential(const std::string& host, const Credential& credential) {
+std::string DefaultKeychain::store_credential(const std::string& host,
+                                              const Credential& credential) {
     if (credential.empty()) throw Error("no credential to store for " + host);
     fs::path path = docker_config_file();
     auto loaded = AuthFile::load(path);
     AuthFile file = loaded ? std::move(*loaded) : AuthFile::empty(path);
     auto helper = file.helper_for(host);
     if (!helper) helper = file.default_helper();
+    std::string where = path.string();
     if (helper) {
-        CredentialHelper(*helper, options_.helper_timeout)
-            .store(docker_config_key(host), credential);
+        CredentialHelper store(*helper, options_.helper_timeout);
+        store.store(docker_config_key(host), credential);
+        where = "the credential helper " + store.program() + " (named in " + path.string() + ")";
         // A placeholder, as Docker leaves: an old secret in the file must not shadow the helper.
         file.set_credential(host, Credential{});
     } else {
         file.set_credential(host, credential);
     }
     file.save();
+    return where;
 }
 
 void DefaultKeychain::erase_credential(const std::string& host) {

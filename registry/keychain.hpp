@@ -45,7 +45,8 @@ class DefaultKeychain : public Keychain {
     // For `cairn login`: into the helper that Docker's config.json names for the host (leaving
     // an empty "auths" placeholder, as Docker does), else into its "auths" entry. The file is
     // created if missing; every other key is kept; it is replaced atomically with mode 0600.
-    void store_credential(const std::string& host, const Credential& credential);
+    // Says where the secret went (the file, or the helper), for the user.
+    std::string store_credential(const std::string& host, const Credential& credential);
     // For `cairn logout`: from that helper and from every "auths" entry for the host.
     // containers' auth.json files are left alone.
     void erase_credential(const std::string& host);

@@ -4,31 +4,16 @@
 #include <algorithm>
 
 #include "oci/error.hpp"
+#include "oci/spelling.hpp"
 
 namespace cairn::assemble {
 
 namespace {
 
-// Levenshtein distance, for "did you mean" on short key names.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 std::string unknown_key_hint(std::string_view key, const std::vector<std::string_view>& known,
                              const std::string& path) {
     for (std::string_view candidate : known) {
-        if (edit_distance(key, candidate) <= 2) {
+        if (oci::edit_distance(key, candidate) <= 2) {
             return " (did you mean \"" + std::string(candidate) + "\"?)";
         }
     }

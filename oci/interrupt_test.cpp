@@ -13,12 +13,9 @@
 namespace fs = std::filesystem;
 namespace oci = cairn::oci;
 using cairn::test::TempDir;
+using cairn::test::write_text;
 
 namespace {
-
-void write_text(const fs::path& path, const std::string& text) {
-    std::ofstream(path) << text;
-}
 
 int hook_pipe = -1;
 void hook() {

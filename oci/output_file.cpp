@@ -48,18 +48,6 @@ bool names_descriptor(const std::string& path) {
     return slash != std::string_view::npos && rest.substr(slash).starts_with("/fd/");
 }
 
-void write_all(int fd, const std::uint8_t* data, std::size_t size, const std::string& name) {
-    while (size > 0) {
-        ssize_t n = ::write(fd, data, size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw Error(system_error_text("cannot write " + name, errno));
-        }
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-}
-
 }  // namespace
 
 OutputPlace OutputPlace::of(const fs::path& path) {
@@ -141,7 +129,7 @@ void OutputFile::write(const std::uint8_t* data, std::size_t size) {
         return;
     }
     if (!through_) throw Error("write to " + name_.string() + " after it was finished");
-    write_all(through_.get(), data, size, name_.string());
+    FdSink(through_.get(), name_.string()).write(data, size);
 }
 
 void OutputFile::commit() {

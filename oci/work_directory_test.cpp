@@ -17,6 +17,7 @@
 namespace fs = std::filesystem;
 namespace oci = cairn::oci;
 using cairn::test::TempDir;
+using cairn::test::write_text;
 
 namespace {
 
@@ -26,10 +27,6 @@ std::vector<std::string> names_in(const fs::path& directory) {
         out.push_back(entry.path().filename().string());
     std::sort(out.begin(), out.end());
     return out;
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-    std::ofstream(path) << text;
 }
 
 // A child process that holds a flock on `directory` until `release` is written to, then exits.

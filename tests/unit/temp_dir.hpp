@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -29,5 +30,10 @@ class TempDir {
   private:
     std::filesystem::path path_;
 };
+
+// Writes `text` as the whole of `path` (its directory must exist).
+inline void write_text(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+}
 
 }  // namespace cairn::test

@@ -36,7 +36,10 @@ assemble::NewLayer build_layer(const std::string& argument, const assemble::Laye
                                oci::BlobStore& store, ProgressDisplay& display) {
     auto start = std::chrono::steady_clock::now();
     auto source = assemble::LayerSource::parse(argument);
-    auto stored = assemble::store_layer(source, options, store);
+    oci::ProgressTask task(&display.meter(), "layer " + source.describe());
+    auto with_progress = options;
+    with_progress.progress = &task;
+    auto stored = assemble::store_layer(source, with_progress, store);
     const auto& digests = stored.digests;
     display.line("layer " + source.describe() + ": " + std::string(digests.digest.short_hex()) +
                  " " + human_bytes(static_cast<std::uint64_t>(digests.size)) + " in " +
@@ -110,20 +113,24 @@ Runner add_append_command(CLI::App& app) {
     auto* command =
         app.add_subcommand("append", "Stack layers and config changes onto a base image");
     command
-        ->add_option("base", args->base,
+        ->add_option("BASE", args->base,
                      "BASE image (REGISTRY/REPO[:TAG], oci:DIR[:TAG], oci-archive:…, "
                      "docker-archive:…, or scratch)")
         ->required();
     command
         ->add_option("--layer", args->layers,
-                     "SRC[:DEST]: a directory, a file, or a .tar/.tar.gz/.tar.zst; one layer each")
-        ->required();
+                     "a directory, a file, or a .tar/.tar.gz/.tar.zst; one layer each")
+        ->required()
+        ->option_text(" SRC[:DEST] ...");
     command
         ->add_option("--to", args->to, "TARGET image (REGISTRY/REPO[:TAG] or any other transport)")
-        ->required();
+        ->required()
+        ->option_text(" TARGET");
     add_config_flags(*command, args->config);
-    command->add_option("--platform", args->platform, "OS/ARCH[/VARIANT] of a multi-platform base");
-    command->add_option("--compression", args->compression, "gzip (default) or zstd");
+    command->add_option("--platform", args->platform, "which image of a multi-platform base")
+        ->option_text(" OS/ARCH[/VARIANT]");
+    command->add_option("--compression", args->compression, "gzip (default) or zstd")
+        ->option_text(" gzip|zstd");
     add_registry_flags(*command, args->registry);
     return [args] { return run_append(*args); };
 }

@@ -146,18 +146,23 @@ Runner add_build_command(CLI::App& app) {
     auto args = std::make_shared<BuildArgs>();
     auto* command =
         app.add_subcommand("build", "Build the project of cairn.toml into an image and ship it");
-    command->add_option("env", args->env, "profile of cairn.toml (default: dev)");
-    command->add_option("-C", args->directory, "project directory (default: the current one)");
-    command->add_option("--config", args->config, "config file (default: DIR/cairn.toml)");
+    command->add_option("ENV", args->env, "profile of cairn.toml (default: dev)");
+    command->add_option("-C", args->directory, "project directory (default: the current one)")
+        ->option_text(" DIR");
+    command->add_option("--config", args->config, "config file (default: DIR/cairn.toml)")
+        ->option_text(" FILE");
     command->add_flag("--local-only", args->local_only,
                       "write --output, push nothing (LOCAL_ONLY=true)");
     command->add_flag("--rebuild-base", args->rebuild_base,
                       "build the base even if one exists (REBUILD_BASE=true)");
-    command->add_option("--output", args->output,
-                        "with --local-only: TRANSPORT:… (default oci:DIR/cairn-out:TAG)");
+    command
+        ->add_option("--output", args->output,
+                     "with --local-only: where to write (default oci:DIR/cairn-out:TAG)")
+        ->option_text(" IMAGE");
     command->add_flag("--no-deploy", args->no_deploy, "do not run the profile's deploy command");
-    command->add_option("--metrics", args->metrics,
-                        "write phase timings and sizes to FILE as JSON");
+    command
+        ->add_option("--metrics", args->metrics, "write phase timings and sizes to FILE as JSON")
+        ->option_text(" FILE");
     command->add_flag("--json", args->json, "print the result as one JSON object on stdout");
     add_registry_flags(*command, args->registry);
     return [args] { return run_build(*args); };

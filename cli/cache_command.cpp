@@ -66,7 +66,8 @@ Runner add_cache_command(CLI::App& app) {
         "gc", "Remove bases and layers not used for --keep-days days (default 30)");
     auto keep_days = std::make_shared<int>(30);
     gc->add_option("--keep-days", *keep_days, "days a base or layer is kept after its last use")
-        ->check(CLI::Range(0, 36500));
+        ->check(CLI::Range(0, 36500))
+        ->option_text(" DAYS");
     auto* path = command->add_subcommand("path", "Print the cache directory");
     return [ls, gc, path, keep_days] {
         if (ls->parsed()) return list();

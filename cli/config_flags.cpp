@@ -34,16 +34,23 @@ void check_port(const std::string& port) {
 }  // namespace
 
 void add_config_flags(CLI::App& command, ConfigFlags& flags) {
-    command.add_option("--entrypoint", flags.entrypoint, "JSON array or words")
-        ->each([&flags](const std::string&) { flags.entrypoint_set = true; });
-    command.add_option("--cmd", flags.cmd, "JSON array or words")
-        ->each([&flags](const std::string&) { flags.cmd_set = true; });
-    command.add_option("--env", flags.env, "K=V (repeatable)");
-    command.add_option("--workdir", flags.workdir, "working directory");
-    command.add_option("--user", flags.user, "USER[:GROUP]");
-    command.add_option("--label", flags.labels, "K=V config label (repeatable)");
-    command.add_option("--annotation", flags.annotations, "K=V manifest annotation (repeatable)");
-    command.add_option("--port", flags.ports, "PORT[/PROTO] to expose (repeatable)");
+    command.add_option("--entrypoint", flags.entrypoint, "the program: a JSON array, or words")
+        ->each([&flags](const std::string&) { flags.entrypoint_set = true; })
+        ->option_text(" JSON|WORDS");
+    command.add_option("--cmd", flags.cmd, "its arguments: a JSON array, or words")
+        ->each([&flags](const std::string&) { flags.cmd_set = true; })
+        ->option_text(" JSON|WORDS");
+    command.add_option("--env", flags.env, "an environment variable (repeatable)")
+        ->option_text(" K=V");
+    command.add_option("--workdir", flags.workdir, "the working directory")->option_text(" DIR");
+    command.add_option("--user", flags.user, "the user it runs as")
+        ->option_text(" USER[:GROUP]");
+    command.add_option("--label", flags.labels, "a config label (repeatable)")
+        ->option_text(" K=V");
+    command.add_option("--annotation", flags.annotations, "a manifest annotation (repeatable)")
+        ->option_text(" K=V");
+    command.add_option("--port", flags.ports, "a port to expose (repeatable)")
+        ->option_text(" PORT[/PROTO]");
 }
 
 std::vector<std::string> parse_command_words(const std::string& text, const std::string& flag) {

@@ -103,16 +103,19 @@ Runner add_copy_command(CLI::App& app) {
     auto* command =
         app.add_subcommand("copy", "Copy an image between transports, verifying every blob");
     command
-        ->add_option("source", args->source,
+        ->add_option("SOURCE", args->source,
                      "SOURCE image (REGISTRY/REPO[:TAG][@DIGEST], oci:DIR[:TAG], "
                      "oci-archive:FILE[:TAG], docker-archive:FILE[:REF])")
         ->required();
-    command->add_option("target", args->target, "TARGET image (same forms)")->required();
-    command->add_option("--platform", args->platform,
-                        "OS/ARCH[/VARIANT]: copy only that image of an index");
-    command->add_option("--format", args->format,
-                        "oci or docker: the manifest format written (default: as the source has "
-                        "it, except that oci: and oci-archive: targets get OCI)");
+    command->add_option("TARGET", args->target, "TARGET image (same forms)")->required();
+    command
+        ->add_option("--platform", args->platform, "copy only that platform's image of an index")
+        ->option_text(" OS/ARCH[/VARIANT]");
+    command
+        ->add_option("--format", args->format,
+                     "the manifest format written (default: as the source has it, except that "
+                     "oci: and oci-archive: targets get OCI)")
+        ->option_text(" oci|docker");
     command->add_flag("--preserve-digests", args->preserve_digests,
                       "fail rather than rewrite a manifest (every digest stays the source's)");
     command->add_flag("--all", args->all,

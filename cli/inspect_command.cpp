@@ -3,6 +3,7 @@
 
 #include "assemble/transport/transport.hpp"
 #include "cli/commands.hpp"
+#include "cli/image_args.hpp"
 #include "cli/registry_flags.hpp"
 #include "cli/terminal_text.hpp"
 #include "oci/error.hpp"
@@ -76,17 +77,27 @@ void print_json(const std::string& name, const oci::ManifestBlob& top, const oci
     std::cout << buffer.GetString() << '\n';
 }
 
-// Every string here may come from the image (its config, its manifest, an index's media
-// type): each is shown with its control characters written out (escape_controls), so that an
-// Env value cannot clear the line above it or pose as another.
+// The platforms an index offers, for choosing with --platform.
+std::string index_platforms(const oci::ManifestBlob& top, const std::string& name) {
+    std::string platforms;
+    for (const auto& entry : oci::Index::parse(top.bytes, "index of " + name).manifests) {
+        if (entry.platform) platforms += (platforms.empty() ? "" : ", ") + entry.platform->str();
+    }
+    return platforms;
+}
+
+// Every string here may come from the image (its author chose the env, labels, user and media
+// types): escaped, so that none can move the cursor, recolour or retitle the terminal.
 void print_human(const std::string& name, const oci::ManifestBlob& top, const oci::Image& image) {
     const auto& config = image.config;
-    auto line = [](std::string_view label, const std::string& value) {
+    auto line = [](const char* label, const std::string& value) {
         if (!value.empty()) std::cout << label << escape_controls(value) << '\n';
     };
     line("Image:       ", name);
-    if (top.digest != image.manifest_blob.digest)
+    if (top.digest != image.manifest_blob.digest) {
         line("Index:       ", top.digest.str() + " (" + top.media_type + ")");
+        line("Platforms:   ", index_platforms(top, name));
+    }
     line("Digest:      ", image.manifest_blob.digest.str());
     line("MediaType:   ", image.manifest_blob.media_type);
     line("Platform:    ", config.platform().str());
@@ -136,16 +147,12 @@ int run_inspect(const InspectArgs& args) {
 Runner add_inspect_command(CLI::App& app) {
     auto args = std::make_shared<InspectArgs>();
     auto* command = app.add_subcommand("inspect", "Show an image's manifest, layers and config");
-    command
-        ->add_option(
-            "image", args->image,
-            "IMAGE (REGISTRY/REPO[:TAG][@DIGEST], oci:DIR[:TAG], oci-archive:…, docker-archive:…)")
-        ->required();
+    add_image_argument(*command, "IMAGE", args->image);
     command->add_flag("--raw", args->raw, "print the manifest (or index) bytes as stored");
     command->add_flag("--config", args->config, "print the image config");
     command->add_flag("--json", args->json, "print everything as one JSON object");
-    command->add_option("--platform", args->platform, "OS/ARCH[/VARIANT] to pick from an index");
-    add_registry_flags(*command, args->registry);
+    add_platform_flag(*command, args->platform);
+    add_registry_flags(*command, args->registry, Transfers::no);
     return [args] { return run_inspect(*args); };
 }
 

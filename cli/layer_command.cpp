@@ -87,13 +87,17 @@ Runner add_layer_command(CLI::App& app) {
     auto args = std::make_shared<LayerArgs>();
     auto* command = app.add_subcommand("layer", "Write one deterministic layer tarball");
     command
-        ->add_option("sources", args->sources,
+        ->add_option("SRC", args->sources,
                      "SRC[:DEST]: a directory (contents under DEST, default /), a file "
                      "(placed at DEST), or a .tar/.tar.gz/.tar.zst used as it is")
         ->required();
-    command->add_option("--to", args->to, "FILE to write (- for standard output)")->required();
-    command->add_option("--compression", args->compression, "gzip (default), zstd or none");
-    command->add_option("--jobs", args->jobs, "threads for compression (default: all cores)");
+    command->add_option("--to", args->to, "FILE to write (- for standard output)")
+        ->required()
+        ->option_text(" FILE");
+    command->add_option("--compression", args->compression, "gzip (default), zstd or none")
+        ->option_text(" gzip|zstd|none");
+    command->add_option("--jobs", args->jobs, "threads for compression (default: all cores)")
+        ->option_text(" N");
     return [args] { return run_layer(*args); };
 }
 

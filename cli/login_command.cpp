@@ -1,5 +1,5 @@
-// `cairn login REGISTRY [-u USER] [--password-stdin]`: checks credentials, then stores them
-// where Docker's config.json says (a credential helper, or its "auths").
+// `cairn login REGISTRY [-u USER] [--password-stdin | -p PASSWORD]`: checks credentials, then
+// stores them where Docker's config.json (or --authfile) says: a credential helper, or "auths".
 #include <termios.h>
 #include <unistd.h>
 
@@ -92,6 +92,7 @@ int run_login(const LoginArgs& args) {
 
     CandidateKeychain candidate(credential);
     auto transport = args.registry_flags.transport_options();
+    if (!transport.tls_verify) transport.insecure_registries.push_back(reference.registry());
     registry::RegistrySession session({.insecure_registries = transport.insecure_registries,
                                        .ca_file = transport.ca_file,
                                        .keychain = &candidate,
@@ -103,7 +104,7 @@ int run_login(const LoginArgs& args) {
     auto response = client->send({.url = client->url("/v2/")});
     if (response->status() != 200) client->fail(*response, "logging in to " + reference.registry());
 
-    registry::DefaultKeychain keychain;
+    registry::DefaultKeychain keychain({.auth_file = transport.auth_file});
     auto where = keychain.store_credential(reference.registry(), credential);
     status("login to " + reference.registry() + " succeeded; the credential is stored in " +
            where);
@@ -116,13 +117,15 @@ int run_login(const LoginArgs& args) {
 Runner add_login_command(CLI::App& app) {
     auto args = std::make_shared<LoginArgs>();
     auto* command = app.add_subcommand("login", "Check and store credentials for a registry");
-    command->add_option("registry", args->registry, "REGISTRY host[:port]")->required();
-    command->add_option("-u,--username", args->username, "user name");
-    command->add_option("-p,--password", args->password,
-                        "the password (prefer --password-stdin: argv is visible to others)");
+    command->add_option("REGISTRY", args->registry, "the registry, HOST[:PORT]")->required();
+    command->add_option("-u,--username", args->username, "user name")->option_text(" USER");
+    command
+        ->add_option("-p,--password", args->password,
+                     "the password (prefer --password-stdin: argv is visible to others)")
+        ->option_text(" PASSWORD");
     command->add_flag("--password-stdin", args->password_stdin,
                       "read the password from standard input");
-    add_registry_flags(*command, args->registry_flags);
+    add_registry_flags(*command, args->registry_flags, Transfers::no);
     return [args] { return run_login(*args); };
 }
 

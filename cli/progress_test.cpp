@@ -23,4 +23,28 @@ BOOST_AUTO_TEST_CASE(the_live_text_shows_phase_and_bytes_of_the_phase) {
     BOOST_TEST(display.live_text().find(" of ") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(each_task_has_a_line_with_its_name_bytes_and_size) {
+    cli::ProgressDisplay display(false);
+    display.phase("push");
+    {
+        cairn::oci::ProgressTask layer(&display.meter(), "upload /app/ui", 4000);
+        layer.add(1000);
+        auto lines = display.live_lines();
+        BOOST_REQUIRE(lines.size() == 2u);
+        BOOST_TEST(lines[0].starts_with("push "));
+        BOOST_TEST(lines[0].ends_with("1.0 kB of 4.0 kB (25%)"), lines[0]);
+        BOOST_TEST(lines[1].starts_with("upload /app/ui  1.0 kB of 4.0 kB (25%)"), lines[1]);
+        BOOST_TEST(display.report_text().find("; upload /app/ui  1.0 kB") != std::string::npos,
+                   display.report_text());
+    }
+    BOOST_TEST(display.live_lines().size() == 1u);  // a finished task goes
+}
+
+BOOST_AUTO_TEST_CASE(a_task_name_from_an_image_is_escaped) {
+    cli::ProgressDisplay display(false);
+    display.phase("push");
+    cairn::oci::ProgressTask layer(&display.meter(), "layer \x1b]0;evil\x07", 10);
+    BOOST_TEST(display.live_lines().at(1).find('\x1b') == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,4 +1,4 @@
-// Registry flags shared by append, copy, inspect and login.
+// Registry flags shared by the commands that read or write images.
 #include "cli/registry_flags.hpp"
 
 #include <cmath>
@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "oci/error.hpp"
+#include "cli/global_flags.hpp"
 
 namespace cairn::cli {
 
@@ -32,8 +33,11 @@ unsigned RegistryFlags::job_count() const {
 }
 
 assemble::TransportOptions RegistryFlags::transport_options() const {
+    const auto& global = global_flags();
     assemble::TransportOptions options{.insecure_registries = insecure_registries,
-                                       .ca_file = ca_file};
+                                       .ca_file = ca_file,
+                                       .auth_file = global.auth_file,
+                                       .tls_verify = global.tls_verify};
     double timeout = request_timeout.value_or(
         from_environment("CAIRN_REQUEST_TIMEOUT", 60, false));
     options.request_timeout = std::chrono::milliseconds(std::llround(timeout * 1000));
@@ -44,28 +48,38 @@ assemble::TransportOptions RegistryFlags::transport_options() const {
     return options;
 }
 
-void add_registry_flags(CLI::App& command, RegistryFlags& flags) {
+void add_registry_flags(CLI::App& command, RegistryFlags& flags, Transfers transfers) {
     command.add_option("--ca-file", flags.ca_file, "trust this CA (PEM) for registries")
-        ->check(CLI::ExistingFile);
-    command.add_option("--insecure-registry", flags.insecure_registries,
-                       "HOST[:PORT] reached over plain HTTP or unverified TLS (repeatable)");
-    command.add_option("--jobs", flags.jobs,
-                       "parallel transfers and compression (default: all cores)");
+        ->check(CLI::ExistingFile)
+        ->option_text(" FILE");
+    command
+        .add_option("--insecure-registry", flags.insecure_registries,
+                    "reach HOST[:PORT] over plain HTTP or unverified TLS (repeatable)")
+        ->option_text(" HOST[:PORT]");
+    if (transfers == Transfers::yes) {
+        command
+            .add_option("--jobs", flags.jobs,
+                        "parallel transfers and compression (default: all cores)")
+            ->option_text(" N");
+    }
     command
         .add_option("--request-timeout", flags.request_timeout,
-                    "SECONDS a registry may take for a small answer (ping, token, manifest, "
+                    "how long a registry may take for a small answer (ping, token, manifest, "
                     "error) or a response head (default: $CAIRN_REQUEST_TIMEOUT, else 60)")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber)
+        ->option_text(" SECONDS");
     command
         .add_option("--low-speed-limit", flags.low_speed_limit,
-                    "BYTES per second under which a blob transfer counts as stalled (default: "
+                    "bytes per second under which a blob transfer counts as stalled (default: "
                     "$CAIRN_LOW_SPEED_LIMIT, else 1024)")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber)
+        ->option_text(" BYTES");
     command
         .add_option("--low-speed-time", flags.low_speed_time,
-                    "SECONDS a blob transfer may stay under --low-speed-limit (default: "
+                    "how long a blob transfer may stay under --low-speed-limit (default: "
                     "$CAIRN_LOW_SPEED_TIME, else 60)")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber)
+        ->option_text(" SECONDS");
 }
 
 }  // namespace cairn::cli

@@ -53,6 +53,21 @@ void validate(const json::Document& document, std::string_view what) {
     }
 }
 
+rapidjson::Value history_value(const HistoryEntry& history,
+                               json::Document::AllocatorType& allocator) {
+    rapidjson::Value entry(rapidjson::kObjectType);
+    auto add = [&](const char* key, const std::string& value) {
+        if (!value.empty()) entry.AddMember(rapidjson::StringRef(key), string_value(value, allocator),
+                                            allocator);
+    };
+    add("created", history.created);
+    add("author", history.author);
+    add("created_by", history.created_by);
+    add("comment", history.comment);
+    if (history.empty_layer) entry.AddMember("empty_layer", true, allocator);
+    return entry;
+}
+
 }  // namespace
 
 std::string rfc3339_utc(std::int64_t unix_seconds) {
@@ -250,6 +265,7 @@ std::vector<HistoryEntry> ImageConfig::history() const {
     for (const auto& item : history->GetArray()) {
         HistoryEntry entry;
         entry.created = json::optional_string(item, "created", kWhat).value_or("");
+        entry.author = json::optional_string(item, "author", kWhat).value_or("");
         entry.created_by = json::optional_string(item, "created_by", kWhat).value_or("");
         entry.comment = json::optional_string(item, "comment", kWhat).value_or("");
         auto empty = item.FindMember("empty_layer");
@@ -276,16 +292,20 @@ void ImageConfig::append_history(const HistoryEntry& history) {
         set_member(document_, "history", rapidjson::Value(rapidjson::kArrayType), allocator);
         list = document_.FindMember("history");
     }
-    rapidjson::Value entry(rapidjson::kObjectType);
-    if (!history.created.empty())
-        entry.AddMember("created", string_value(history.created, allocator), allocator);
-    if (!history.created_by.empty()) {
-        entry.AddMember("created_by", string_value(history.created_by, allocator), allocator);
-    }
-    if (!history.comment.empty())
-        entry.AddMember("comment", string_value(history.comment, allocator), allocator);
-    if (history.empty_layer) entry.AddMember("empty_layer", true, allocator);
-    list->value.PushBack(std::move(entry), allocator);
+    list->value.PushBack(history_value(history, allocator), allocator);
+}
+
+void ImageConfig::set_layers(const std::vector<Digest>& diff_ids,
+                             const std::vector<HistoryEntry>& history) {
+    auto& allocator = document_.GetAllocator();
+    auto& rootfs = member_object(document_, "rootfs");
+    set_member(rootfs, "type", string_value("layers", allocator), allocator);
+    rapidjson::Value ids(rapidjson::kArrayType);
+    for (const auto& id : diff_ids) ids.PushBack(string_value(id.str(), allocator), allocator);
+    set_member(rootfs, "diff_ids", std::move(ids), allocator);
+    rapidjson::Value entries(rapidjson::kArrayType);
+    for (const auto& entry : history) entries.PushBack(history_value(entry, allocator), allocator);
+    set_member(document_, "history", std::move(entries), allocator);
 }
 
 void ImageConfig::append_layer(const Digest& diff_id, const HistoryEntry& history) {

@@ -15,6 +15,7 @@ namespace cairn::oci {
 
 struct HistoryEntry {
     std::string created;
+    std::string author;
     std::string created_by;
     std::string comment;
     bool empty_layer = false;
@@ -66,6 +67,9 @@ class ImageConfig {
     // (at the end) once for each layer without a non-empty history entry, so that entries
     // appended after it describe the layers appended after it. Returns how many it added.
     std::size_t add_missing_history(const HistoryEntry& entry);
+    // Replaces rootfs.diff_ids and history as a whole (a rebase onto other base layers); the
+    // caller keeps them consistent.
+    void set_layers(const std::vector<Digest>& diff_ids, const std::vector<HistoryEntry>& history);
 
   private:
     explicit ImageConfig(json::Document document) : document_(std::move(document)) {}

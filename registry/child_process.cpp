@@ -24,6 +24,7 @@
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 #include "oci/interrupt.hpp"
+#include "registry/trace.hpp"
 
 namespace cairn::registry {
 
@@ -356,6 +357,10 @@ void stop_running_children() {
 ChildStatus run_child(const std::vector<std::string>& argv, const ChildOptions& options,
                       ChildOutput& output) {
     if (argv.empty()) throw Error("no program to run");
+    if (tracing()) {
+        trace("run " + command_text(argv) +
+              (options.directory.empty() ? "" : " (in " + options.directory.string() + ")"));
+    }
     ExecPlan plan(argv, options);
     ChildPipes pipes{make_pipe(), make_pipe(), make_pipe(), make_pipe()};
     install_stop_handlers();

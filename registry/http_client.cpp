@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "registry/curl_handles.hpp"
+#include "registry/trace.hpp"
 #include "registry/url.hpp"
 
 namespace cairn::registry {
@@ -454,7 +455,20 @@ HttpClient::~HttpClient() = default;
 
 std::unique_ptr<HttpExchange> HttpClient::start(const HttpRequest& request) {
     auto exchange = std::make_unique<CurlExchange>(pool_);
-    exchange->start(request);
+    if (!tracing()) {
+        exchange->start(request);
+        return exchange;
+    }
+    // The URL without its query (upload URLs and signed storage URLs carry secrets there);
+    // headers are never shown.
+    std::string line = request.method + " " + redact_url(request.url);
+    try {
+        exchange->start(request);
+    } catch (const TransportError& error) {
+        trace(line + " -> " + error.what());
+        throw;
+    }
+    trace(line + " -> " + std::to_string(exchange->status()));
     return exchange;
 }
 

@@ -82,9 +82,11 @@ std::optional<Credential> find_in(const CredentialFile& source, const std::strin
 
 }  // namespace
 
-std::vector<CredentialFile> credential_files() {
+std::vector<CredentialFile> credential_files(const fs::path& auth_file) {
     std::vector<CredentialFile> files;
-    if (auto file = environment("REGISTRY_AUTH_FILE")) {
+    if (!auth_file.empty()) {
+        files.push_back({auth_file, "--authfile " + auth_file.string()});
+    } else if (auto file = environment("REGISTRY_AUTH_FILE")) {
         files.push_back({*file, "REGISTRY_AUTH_FILE=" + *file});
     } else {
         if (auto runtime = environment("XDG_RUNTIME_DIR")) {
@@ -117,7 +119,7 @@ fs::path docker_config_file() {
 std::optional<Credential> DefaultKeychain::find(const std::string& host, std::string* tried) {
     std::vector<std::string> looked;
     std::optional<Credential> found;
-    for (const auto& file : credential_files()) {
+    for (const auto& file : credential_files(options_.auth_file)) {
         found = find_in(file, host, options_.helper_timeout, looked);
         if (found) break;
     }
@@ -128,7 +130,7 @@ std::optional<Credential> DefaultKeychain::find(const std::string& host, std::st
 std::string DefaultKeychain::store_credential(const std::string& host,
                                               const Credential& credential) {
     if (credential.empty()) throw Error("no credential to store for " + host);
-    fs::path path = docker_config_file();
+    fs::path path = options_.auth_file.empty() ? docker_config_file() : options_.auth_file;
     auto loaded = AuthFile::load(path);
     AuthFile file = loaded ? std::move(*loaded) : AuthFile::empty(path);
     auto helper = file.helper_for(host);
@@ -147,13 +149,23 @@ std::string DefaultKeychain::store_credential(const std::string& host,
     return where;
 }
 
-void DefaultKeychain::erase_credential(const std::string& host) {
-    auto file = AuthFile::load(docker_config_file());
-    if (!file) return;
+std::vector<std::string> DefaultKeychain::erase_credential(const std::string& host) {
+    fs::path path = options_.auth_file.empty() ? docker_config_file() : options_.auth_file;
+    std::vector<std::string> erased;
+    auto file = AuthFile::load(path);
+    if (!file) return erased;
     auto helper = file->helper_for(host);
     if (!helper) helper = file->default_helper();
-    if (helper) CredentialHelper(*helper, options_.helper_timeout).erase(docker_config_key(host));
-    if (file->erase_credentials(host)) file->save();
+    if (helper) {
+        CredentialHelper store(*helper, options_.helper_timeout);
+        store.erase(docker_config_key(host));
+        erased.push_back(store.program());
+    }
+    if (file->erase_credentials(host)) {
+        file->save();
+        erased.push_back(path.string());
+    }
+    return erased;
 }
 
 }  // namespace cairn::registry

@@ -1,6 +1,7 @@
 // Manifest GET, HEAD and PUT, with the digests checked both ways.
 #include "registry/manifest_requests.hpp"
 
+#include "oci/error.hpp"
 #include "oci/json.hpp"
 #include "oci/manifest.hpp"
 #include "oci/media_types.hpp"
@@ -85,6 +86,28 @@ void push_manifest(RegistryClient& client, const std::string& repository,
                     ", not as " + manifest.digest.str() +
                     "; the registry rewrote it, so its digest cannot be trusted");
     }
+}
+
+void delete_manifest(RegistryClient& client, const std::string& repository,
+                     const oci::Digest& digest, const std::string& name) {
+    auto response = client.send({.method = "DELETE",
+                                 .url = client.url(manifest_path(repository, digest.str())),
+                                 .scopes = {repository_scope(repository, Access::remove)}});
+    auto status = response->status();
+    if (status == 202 || status == 200 || status == 204) {
+        read_body_prefix(*response, 0);
+        return;
+    }
+    if (status == 404) {
+        read_body_prefix(*response, 0);
+        throw NotFound(name + " was not found in " + client.registry() + " (no such manifest)");
+    }
+    if (status == 405) {
+        read_body_prefix(*response, 0);
+        throw Error(client.registry() + " does not allow deleting manifests (HTTP 405); its " +
+                    "operator must enable deletes (docker-registry: storage.delete.enabled)");
+    }
+    client.fail(*response, "deleting " + name);
 }
 
 bool has_manifest(RegistryClient& client, const std::string& repository,

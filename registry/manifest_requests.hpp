@@ -26,6 +26,11 @@ void push_manifest(RegistryClient& client, const std::string& repository,
                    const std::string& reference, const oci::ManifestBlob& manifest,
                    const Scopes& scopes, const std::string& name);
 
+// DELETE /v2/REPO/manifests/DIGEST (registries delete by digest only). A registry that does
+// not allow deletes (405, or UNSUPPORTED) is an Error saying so; a missing manifest NotFound.
+void delete_manifest(RegistryClient& client, const std::string& repository,
+                     const oci::Digest& digest, const std::string& name);
+
 // HEAD /v2/REPO/manifests/REFERENCE: is it there?
 bool has_manifest(RegistryClient& client, const std::string& repository,
                   const std::string& reference, const Scopes& scopes, const std::string& name);

@@ -6,8 +6,10 @@
 namespace cairn::registry {
 
 std::string repository_scope(std::string_view repository, Access access) {
-    return "repository:" + std::string(repository) +
-           (access == Access::push ? ":pull,push" : ":pull");
+    const char* actions = access == Access::push     ? ":pull,push"
+                          : access == Access::remove ? ":delete"
+                                                     : ":pull";
+    return "repository:" + std::string(repository) + actions;
 }
 
 Scopes::Scopes(std::initializer_list<std::string> scopes) {

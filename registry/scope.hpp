@@ -7,7 +7,9 @@
 
 namespace cairn::registry {
 
-enum class Access { pull, push };  // push means "pull,push": a pusher reads what it checks
+// push means "pull,push": a pusher reads what it checks; remove means "delete" (the
+// distribution token spec's action for DELETE requests).
+enum class Access { pull, push, remove };
 
 // "repository:team/app:pull" or "repository:team/app:pull,push".
 std::string repository_scope(std::string_view repository, Access access);

@@ -26,6 +26,8 @@ class AppLayerMaker {
         layer.tar.warn = [this](const std::string& message) { say("warning: " + message); };
         layer.tar.outputs = options_.outputs;
         if (project_files) layer.tar.ignore = ignore_filter(source);
+        oci::ProgressTask task(options_.meter, "layer " + kind + " " + source.describe());
+        layer.progress = &task;
         auto stored = store_layer(source, layer, store_);
         const auto& digests = stored.digests;
         built_.push_back({.kind = kind,

@@ -18,6 +18,7 @@ struct AppLayerOptions {
     unsigned threads = 0;                         // for compression; 0: all cores
     std::function<void(const std::string&)> say;  // one status line per layer, and warnings
     std::vector<oci::FileIdentity> outputs;       // what the build writes: never in a layer
+    oci::Meter* meter = nullptr;  // a progress task per layer while it is made (may be null)
 };
 
 // Makes the layers of `config` into `store` (reusing the cached blob of content made before),

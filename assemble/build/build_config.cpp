@@ -15,6 +15,16 @@ namespace {
 
 constexpr std::size_t kMaxConfigSize = 1 << 20;
 
+// The keys each table accepts: the parser checks against these, and accepted_config_keys()
+// lists them (docs/config.md must describe every one; a test holds it to that).
+const std::vector<std::string_view> kRootKeys = {"image", "cargo", "npm", "files", "profiles"};
+const std::vector<std::string_view> kImageKeys = {"name",    "base", "entrypoint", "cmd",  "workdir",
+                                                  "user",    "env",  "ports",      "labels"};
+const std::vector<std::string_view> kCargoKeys = {"dir", "profile", "bins", "features"};
+const std::vector<std::string_view> kNpmKeys = {"dir", "script", "output"};
+const std::vector<std::string_view> kFilesKeys = {"src", "dest"};
+const std::vector<std::string_view> kProfileKeys = {"registry", "tag", "deploy"};
+
 bool is_lower_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
@@ -118,8 +128,7 @@ ImageReference read_base(const ConfigTable& image, const fs::path& project_dir) 
 }
 
 ImageSection read_image(const ConfigTable& root, const fs::path& project_dir) {
-    auto image = root.table("image", {"name", "base", "entrypoint", "cmd", "workdir", "user", "env",
-                                      "ports", "labels"});
+    auto image = root.table("image", kImageKeys);
     if (!image) throw Error(root.file() + ": missing required table [image]");
     ImageSection out;
     out.name = image->required_string("name");
@@ -155,7 +164,7 @@ ImageSection read_image(const ConfigTable& root, const fs::path& project_dir) {
 }
 
 std::optional<CargoSection> read_cargo(const ConfigTable& root, const fs::path& project_dir) {
-    auto cargo = root.table("cargo", {"dir", "profile", "bins", "features"});
+    auto cargo = root.table("cargo", kCargoKeys);
     if (!cargo) return std::nullopt;
     CargoSection out;
     out.dir = resolve(project_dir, cargo->string("dir").value_or("."));
@@ -177,7 +186,7 @@ std::optional<CargoSection> read_cargo(const ConfigTable& root, const fs::path& 
 }
 
 std::optional<NpmSection> read_npm(const ConfigTable& root, const fs::path& project_dir) {
-    auto npm = root.table("npm", {"dir", "script", "output"});
+    auto npm = root.table("npm", kNpmKeys);
     if (!npm) return std::nullopt;
     NpmSection out;
     out.dir = resolve(project_dir, npm->required_string("dir"));
@@ -198,7 +207,7 @@ std::optional<NpmSection> read_npm(const ConfigTable& root, const fs::path& proj
 
 std::vector<ExtraFile> read_files(const ConfigTable& root, const fs::path& project_dir) {
     std::vector<ExtraFile> out;
-    for (const ConfigTable& entry : root.tables("files", {"src", "dest"})) {
+    for (const ConfigTable& entry : root.tables("files", kFilesKeys)) {
         ExtraFile file;
         std::string src = entry.required_string("src");
         file.src = resolve(project_dir, src);
@@ -225,7 +234,7 @@ bool is_profile_name(std::string_view env) {
 }
 
 Profile read_profile(const ConfigTable& profiles, const std::string& env, const std::string& name) {
-    auto table = profiles.table(env, {"registry", "tag", "deploy"});
+    auto table = profiles.table(env, kProfileKeys);
     if (!is_profile_name(env)) {
         profiles.fail(profiles.find(env),
                       "profile name \"" + env + "\" must be letters, digits, '_', '.' or '-'");
@@ -278,6 +287,28 @@ toml::table parse_toml(std::string_view text, const std::string& file_name) {
 
 }  // namespace
 
+std::vector<std::string> accepted_config_keys() {
+    std::vector<std::string> keys;
+    auto add = [&keys](const std::string& table, const std::vector<std::string_view>& names) {
+        for (auto name : names) keys.push_back(table + "." + std::string(name));
+    };
+    add("image", kImageKeys);
+    add("cargo", kCargoKeys);
+    add("npm", kNpmKeys);
+    add("files", kFilesKeys);
+    add("profiles.NAME", kProfileKeys);
+    return keys;
+}
+
+const Profile* BuildConfig::find_profile(const std::string& env) const {
+    auto found = profiles.find(env);
+    return found == profiles.end() ? nullptr : &found->second;
+}
+
+bool BuildConfig::builds_something() const {
+    return cargo || npm || !files.empty();
+}
+
 const Profile& BuildConfig::profile(const std::string& env) const {
     auto found = profiles.find(env);
     if (found != profiles.end()) return found->second;
@@ -292,7 +323,7 @@ const Profile& BuildConfig::profile(const std::string& env) const {
 
 BuildConfig parse_build_config(std::string_view text, const std::string& file_name) {
     toml::table document = parse_toml(text, file_name);
-    ConfigTable root(document, "", file_name, {"image", "cargo", "npm", "files", "profiles"});
+    ConfigTable root(document, "", file_name, kRootKeys);
     BuildConfig config;
     config.file = file_name;
     config.project_dir = resolve(fs::absolute(config.file).parent_path(), ".");

@@ -69,7 +69,15 @@ struct BuildConfig {
 
     // The profile for `env`; a cairn::Error listing the defined profiles when there is none.
     const Profile& profile(const std::string& env) const;
+    // The same, or null when there is none.
+    const Profile* find_profile(const std::string& env) const;
+    // Whether it names anything to put on the base: [cargo], [npm] or [[files]].
+    bool builds_something() const;
 };
+
+// Every key the parser accepts, dotted: "image.name", "files.src" (of each [[files]] entry),
+// "profiles.NAME.tag" (of each profile). env and labels hold keys of the user's choosing.
+std::vector<std::string> accepted_config_keys();
 
 // Reads and checks a config file. Every mistake is a cairn::Error naming the file, and the line
 // when there is one:

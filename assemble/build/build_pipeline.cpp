@@ -242,7 +242,11 @@ std::string git_value(const Build& build, const std::vector<std::string>& argv,
     }
 }
 
+// The tag of a --local-only build of a config without the profile: what `docker build` gives.
+constexpr const char* kLocalTag = "latest";
+
 std::string image_tag(const Build& build) {
+    if (!build.profile) return kLocalTag;
     // {date} is SOURCE_DATE_EPOCH's day when it is set, so a reproducible build tags alike.
     std::int64_t epoch = source_date_epoch();
     TagValues values{.date = utc_date(epoch > 0 ? epoch : std::time(nullptr)),
@@ -273,6 +277,7 @@ void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& s
 }
 
 void deploy(Build& build) {
+    if (!build.profile) return;
     const auto& command = build.profile->deploy;
     if (!command || build.options.no_deploy || build.options.local_only) return;
     build.phase("deploy");
@@ -302,7 +307,18 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     std::optional<oci::DirectoryLock> cache_use(use_cache(build.cache_dir, [&build] {
         build.say("waiting for `cairn cache gc` to finish with " + build.cache_dir.string());
     }));
-    build.profile = &build.config.profile(options.env);
+    if (!build.config.builds_something()) {
+        throw Error(build.config.file.string() + " has no [cargo], [npm] or [[files]]: the image " +
+                    "would hold only the runtime base " + build.config.image.base.text +
+                    "; say what to build (docs/config.md), or copy the base with cairn copy");
+    }
+    // A local build needs no registry, so no profile either; a push does.
+    build.profile = build.config.find_profile(options.env);
+    if (!build.profile && !options.local_only) build.config.profile(options.env);  // its Error
+    if (!build.profile) {
+        build.say("no profile \"" + options.env + "\" in " + build.config.file.string() +
+                  ": the local image is tagged \"" + kLocalTag + "\"");
+    }
     check_directories(build.config);
     build.result.tag = image_tag(build);  // first: a template without a value fails at once
     build.phase("base");
@@ -340,7 +356,8 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     auto layers = make_app_layers(build.config, build.target_dir, store,
                                   {.threads = build.options.jobs,
                                    .say = [&build](const std::string& line) { build.say(line); },
-                                   .outputs = std::move(outputs)},
+                                   .outputs = std::move(outputs),
+                                   .meter = build.meter()},
                                   build.result.layers);
     auto image = stack(build.base, layers, config_changes(build.config.image), source_date_epoch(),
                        holds_docker_manifests(ImageReference::parse(output_reference(build))));

@@ -117,7 +117,8 @@ LayerDigests write_layer(const LayerSource& source, const LayerOptions& options,
     TeeSink to_output(blob_hash, out);
     auto compressor = make_compressor(options.compression, to_output, options.threads);
     oci::Sha256 tar_hash;
-    TeeSink tar_sink(tar_hash, *compressor);
+    TeeSink hashed_and_compressed(tar_hash, *compressor);
+    oci::MeteredSink tar_sink(hashed_and_compressed, options.progress);
     if (!source.tarball.empty()) {
         oci::FileSource file(source.tarball);
         TeeSource into_layer(file, tar_sink);

@@ -11,6 +11,7 @@
 #include "assemble/layer/compression.hpp"
 #include "assemble/layer/tar_tree.hpp"
 #include "oci/digest.hpp"
+#include "oci/progress.hpp"
 
 namespace cairn::assemble {
 
@@ -18,6 +19,8 @@ struct LayerOptions {
     Compression compression = Compression::gzip;
     unsigned threads = 1;
     TarOptions tar;
+    // Counts the tar's bytes as they stream, for a progress display (may be null).
+    oci::ProgressTask* progress = nullptr;
 };
 
 // What one pass over a layer learns.

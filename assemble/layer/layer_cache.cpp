@@ -81,6 +81,8 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
         CountingSink discard;
         known = write_layer(source, plain, discard).diff_id;
         if (!key.racy) write_stat_record(stats, key.digest, *known);
+        // The compression below goes over the same bytes again; now their number is known.
+        if (options.progress) options.progress->start_over(discard.count());
     }
     const oci::Digest& diff_id = *known;
 

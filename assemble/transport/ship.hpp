@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "assemble/transport/stack.hpp"
 #include "oci/blob_store.hpp"
@@ -15,12 +16,24 @@ struct ShipStats {
     std::uint64_t bytes_skipped = 0;  // blobs the target already had (or mounted)
 };
 
-// Base layers come from `base_source` (null for scratch), new layers from `layer_store`.
-// Layers go on up to `jobs` threads when the target allows it; every blob is verified on the
-// way; the manifest is written only after all of them. The bytes of the layers written count
-// into `meter` (may be null).
+// Where the bytes of one of the image's layers come from; an Error when from nowhere.
+using LayerLocator = std::function<oci::BlobOpener(const oci::Descriptor& layer)>;
+
+// Layers the target lacks go on up to `jobs` threads when the target allows it, each counted
+// into `meter` (may be null) as a task named after the layer; every blob is verified on the
+// way; the config follows, the manifest is written only after all of them.
+ShipStats ship(oci::ImageTarget& target, const LayerLocator& locate, const StackedImage& image,
+               unsigned jobs, oci::Meter* meter = nullptr);
+
+// The same, with base layers from `base_source` (null for scratch) and new layers from
+// `layer_store`.
 ShipStats ship(oci::ImageTarget& target, oci::ImageSource* base_source,
                const oci::BlobStore& layer_store, const StackedImage& image, unsigned jobs,
                oci::Meter* meter = nullptr);
+
+// Layers from the first of `sources` whose image names them (`images[i]` is what
+// `sources[i]` holds): for images made of other images' layers (mutate, rebase).
+LayerLocator layers_of(const std::vector<oci::ImageSource*>& sources,
+                       const std::vector<const oci::Manifest*>& images);
 
 }  // namespace cairn::assemble

@@ -8,9 +8,7 @@ namespace cairn::assemble {
 
 namespace media_type = oci::media_type;
 
-namespace {
-
-void apply(const ConfigChanges& changes, oci::ImageConfig& config) {
+void apply_changes(const ConfigChanges& changes, oci::ImageConfig& config) {
     if (changes.entrypoint) {
         config.set_entrypoint(*changes.entrypoint);
         if (!changes.cmd) config.set_cmd({});
@@ -23,7 +21,19 @@ void apply(const ConfigChanges& changes, oci::ImageConfig& config) {
     for (const auto& port : changes.ports) config.add_exposed_port(port);
 }
 
-}  // namespace
+StackedImage finish_image(oci::Manifest manifest, const oci::ImageConfig& config, bool docker) {
+    std::string config_bytes = config.to_json();
+    manifest.config = {
+        .media_type = std::string(docker ? media_type::docker_config : media_type::oci_config),
+        .digest = oci::Digest::of(config_bytes),
+        .size = static_cast<std::int64_t>(config_bytes.size())};
+    std::string manifest_bytes = manifest.to_json();
+    return {.manifest = {.bytes = manifest_bytes,
+                         .media_type = manifest.media_type,
+                         .digest = oci::Digest::of(manifest_bytes)},
+            .config_bytes = std::move(config_bytes),
+            .parsed = std::move(manifest)};
+}
 
 StackedImage stack(const oci::Image& base, const std::vector<NewLayer>& layers,
                    const ConfigChanges& changes, std::int64_t created, bool docker_allowed) {
@@ -36,7 +46,7 @@ StackedImage stack(const oci::Image& base, const std::vector<NewLayer>& layers,
     config.set_created(when);
     // Without these, the new layers' entries would describe the base's layers.
     config.add_missing_history({.comment = "a layer of the base image, which has no history for it"});
-    apply(changes, config);
+    apply_changes(changes, config);
 
     oci::Manifest manifest = base.manifest;
     manifest.media_type = docker ? media_type::docker_manifest : media_type::oci_manifest;
@@ -54,17 +64,9 @@ StackedImage stack(const oci::Image& base, const std::vector<NewLayer>& layers,
     }
     for (const auto& [key, value] : changes.annotations) manifest.annotations[key] = value;
 
-    std::string config_bytes = config.to_json();
-    manifest.config = {
-        .media_type = std::string(docker ? media_type::docker_config : media_type::oci_config),
-        .digest = oci::Digest::of(config_bytes),
-        .size = static_cast<std::int64_t>(config_bytes.size())};
-    std::string manifest_bytes = manifest.to_json();
-    return {.manifest = {.bytes = manifest_bytes,
-                         .media_type = manifest.media_type,
-                         .digest = oci::Digest::of(manifest_bytes)},
-            .config_bytes = std::move(config_bytes),
-            .parsed = std::move(manifest)};
+    auto image = finish_image(std::move(manifest), config, docker);
+    for (const auto& layer : layers) image.layer_names[layer.digests.digest] = layer.description;
+    return image;
 }
 
 oci::Image scratch_image(const oci::Platform& platform) {

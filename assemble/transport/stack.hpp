@@ -33,7 +33,15 @@ struct StackedImage {
     oci::ManifestBlob manifest;
     std::string config_bytes;
     oci::Manifest parsed;
+    // What the new layers hold ("/app"), for progress lines; base layers have no name.
+    std::map<oci::Digest, std::string> layer_names;
 };
+
+// Applies `changes` to `config` (all but the annotations, which go on the manifest).
+void apply_changes(const ConfigChanges& changes, oci::ImageConfig& config);
+
+// A manifest and config written out as an image: their bytes, digests and descriptors.
+StackedImage finish_image(oci::Manifest manifest, const oci::ImageConfig& config, bool docker);
 
 // Appends `layers` to `base`, extending diff_ids and history in step, and applies `changes`.
 // The result uses Docker schema 2 types when the base does, no layer is zstd and the target

@@ -1,6 +1,8 @@
 // Parsing transport-qualified image references and opening their sources and targets.
 #include "assemble/transport/transport.hpp"
 
+#include <algorithm>
+
 #include "assemble/transport/docker_archive.hpp"
 #include "assemble/transport/oci_archive.hpp"
 #include "oci/error.hpp"
@@ -79,6 +81,8 @@ ImageReference ImageReference::parse(std::string_view text) {
 }
 
 struct Transports::Registries {
+    explicit Registries(const TransportOptions& options)
+        : keychain(registry::KeychainOptions{.auth_file = options.auth_file}) {}
     registry::DefaultKeychain keychain;
     std::unique_ptr<registry::RegistrySession> session;
 };
@@ -88,8 +92,8 @@ Transports::Transports(TransportOptions options) : options_(std::move(options)) 
 Transports::~Transports() = default;
 
 Transports::Registries& Transports::registries() {
-    if (!registries_) {
-        registries_ = std::make_unique<Registries>();
+    if (!registries_) registries_ = std::make_unique<Registries>(options_);
+    if (!registries_->session) {
         registry::RegistryOptions options{.insecure_registries = options_.insecure_registries,
                                           .ca_file = options_.ca_file,
                                           .keychain = &registries_->keychain,
@@ -100,6 +104,19 @@ Transports::Registries& Transports::registries() {
         registries_->session = std::make_unique<registry::RegistrySession>(std::move(options));
     }
     return *registries_;
+}
+
+registry::RegistrySession& Transports::session_for(const registry::Reference& reference) {
+    if (!options_.tls_verify) {
+        // Named by the command, so reached as an --insecure-registry. A host new to the session
+        // gets a session that knows it; sources opened before keep theirs.
+        auto& known = options_.insecure_registries;
+        if (std::find(known.begin(), known.end(), reference.registry()) == known.end()) {
+            known.push_back(reference.registry());
+            if (registries_) registries_->session.reset();
+        }
+    }
+    return *registries().session;
 }
 
 void Transports::mount_from(const oci::ImageSource& source, oci::ImageTarget& target) {
@@ -119,7 +136,8 @@ std::unique_ptr<oci::ImageSource> Transports::open_source(const ImageReference& 
         case ImageReference::Transport::docker_archive:
             return std::make_unique<DockerArchiveSource>(reference.path, reference.tag);
         case ImageReference::Transport::registry:
-            return registries().session->source(registry::Reference::parse(reference.text));
+            return session_for(registry::Reference::parse(reference.text))
+                .source(registry::Reference::parse(reference.text));
         case ImageReference::Transport::scratch:
             break;
     }
@@ -135,7 +153,8 @@ std::unique_ptr<oci::ImageTarget> Transports::open_target(const ImageReference& 
         case ImageReference::Transport::docker_archive:
             return std::make_unique<DockerArchiveTarget>(reference.path, reference.tag);
         case ImageReference::Transport::registry:
-            return registries().session->target(registry::Reference::parse(reference.text));
+            return session_for(registry::Reference::parse(reference.text))
+                .target(registry::Reference::parse(reference.text));
         case ImageReference::Transport::scratch:
             break;
     }

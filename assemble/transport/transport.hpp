@@ -11,6 +11,11 @@
 
 #include "oci/file.hpp"
 #include "oci/image_source.hpp"
+#include "registry/reference.hpp"
+
+namespace cairn::registry {
+class RegistrySession;
+}
 
 namespace cairn::assemble {
 
@@ -34,12 +39,16 @@ std::vector<oci::FileIdentity> output_identities(const ImageReference& reference
 // alone (oci:, oci-archive:).
 bool holds_docker_manifests(const ImageReference& target);
 
-// How to reach registries: the command line's --insecure-registry and --ca-file, and how long
-// a peer may take (registry::HttpSettings: a deadline for small answers, a floor of speed for
-// blob transfers).
+// How to reach registries: the command line's --insecure-registry, --ca-file, --authfile and
+// --tls-verify, and how long a peer may take (registry::HttpSettings: a deadline for small
+// answers, a floor of speed for blob transfers).
 struct TransportOptions {
     std::vector<std::string> insecure_registries;
     std::string ca_file;
+    std::filesystem::path auth_file;  // --authfile: credentials read (and stored) there first
+    // --tls-verify=false (skopeo's spelling): every registry the command opens is reached as
+    // an --insecure-registry is; other hosts (token services, redirects) are still verified.
+    bool tls_verify = true;
     std::chrono::milliseconds request_timeout{60'000};
     std::uint64_t low_speed_limit = 1024;  // bytes per second
     std::chrono::seconds low_speed_time{60};
@@ -60,6 +69,10 @@ class Transports {
     // When both are in the same registry, lets `target` mount the blobs of `source`'s
     // repository instead of uploading them: no base bytes move.
     static void mount_from(const oci::ImageSource& source, oci::ImageTarget& target);
+
+    // The session for `reference`'s registry (for requests that are not images: tags, catalog,
+    // deletes); made with the options above, like the sources and targets.
+    registry::RegistrySession& session_for(const registry::Reference& reference);
 
   private:
     struct Registries;

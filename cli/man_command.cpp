@@ -1,5 +1,6 @@
 // `cairn man`: the manual page cairn(1) in roff, made from the parser that --help reads (the
 // build writes it to build/share/man/man1/cairn.1 and installs it).
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 
@@ -10,16 +11,26 @@ namespace cairn::cli {
 
 namespace {
 
-// Text as roff shows it: backslashes and hyphens escaped, no line taken for a request.
+// Text as roff reads it: backslashes and minus signs escaped, a line never starting a request,
+// and every non-ASCII character as \[uXXXX] (groff reads its input as Latin-1 unless told).
 std::string roff(const std::string& text) {
     std::string out;
-    for (char c : text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
         if (c == '\\') {
             out += "\\e";
         } else if (c == '-') {
             out += "\\-";
-        } else {
-            out.push_back(c);
+        } else if (c >= 0xC0 && c < 0xF8) {
+            int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+            char32_t code = c & (0x3F >> extra);
+            for (int k = 0; k < extra && i + 1 < text.size(); ++k)
+                code = (code << 6) | (static_cast<unsigned char>(text[++i]) & 0x3F);
+            char name[16];
+            std::snprintf(name, sizeof name, "\\[u%04X]", static_cast<unsigned>(code));
+            out += name;
+        } else if (c < 0x80) {
+            out.push_back(static_cast<char>(c));
         }
     }
     if (!out.empty() && (out.front() == '.' || out.front() == '\'')) out = "\\&" + out;

@@ -38,6 +38,7 @@ class BlobStream : public ByteSource {
           name_(std::move(name)) {}
 
     std::size_t read(std::uint8_t* data, std::size_t capacity) override {
+        if (finished_) return 0;  // read again after its end: still the end, no new request
         while (true) {
             try {
                 if (!response_) open();
@@ -48,6 +49,7 @@ class BlobStream : public ByteSource {
                         throw TransportError(TransportError::Kind::dropped,
                                              "the download ended early");
                     }
+                    finished_ = true;
                     return 0;
                 }
                 offset_ += n;
@@ -117,6 +119,7 @@ class BlobStream : public ByteSource {
     std::uint64_t offset_ = 0;
     std::uint64_t skip_ = 0;
     int failures_ = 0;
+    bool finished_ = false;
     static constexpr std::uint64_t kSteadyProgress = 1 << 20;
     std::uint64_t attempt_bytes_ = 0;  // moved since the last open()
 };

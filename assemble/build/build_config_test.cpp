@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include "oci/error.hpp"
 #include "temp_dir.hpp"
@@ -14,7 +15,7 @@ namespace {
 
 const std::string kFile = "/proj/cairn.toml";
 
-// The example of SPEC.md, "The config file: cairn.toml".
+// A complete config, as docs/config.md shows one.
 const std::string kSpecExample = R"(
 [image]
 name = "unitone-agentgateway"            # repository name
@@ -365,6 +366,21 @@ BOOST_AUTO_TEST_CASE(the_sample_project_config_is_valid) {
     BOOST_TEST(config.files.size() == 1u);
     for (const char* env : {"dev", "staging", "prod"})
         BOOST_TEST(!config.profile(env).registry.empty());
+}
+
+// The reference a user's clone has: every key the parser accepts is described there, in the
+// table of its section (a new key without a line in docs/config.md fails here).
+BOOST_AUTO_TEST_CASE(every_accepted_key_is_in_the_reference) {
+    std::ifstream file(std::string(CAIRN_SOURCE_DIR) + "/docs/config.md");
+    BOOST_REQUIRE_MESSAGE(file, "docs/config.md is missing");
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    auto keys = accepted_config_keys();
+    BOOST_TEST(keys.size() >= 20u);
+    for (const auto& key : keys) {
+        BOOST_TEST_CONTEXT(key) {
+            BOOST_TEST(text.find("| `" + key + "` |") != std::string::npos);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -238,6 +238,17 @@ case_version_help_completion_man() {
 }
 run_case version_help_completion_man case_version_help_completion_man
 
+# The command reference in the repository names every command `cairn --help` lists.
+case_command_reference() {
+    local reference=$CAIRN_SOURCE_DIR/docs/commands.md name
+    cairn_ok --help
+    for name in $(awk '/^[A-Z].*:$/ { group = $0 } /^  [a-z]+ / && group !~ /^(Options|Global)/ { print $1 }' "$OUT"); do
+        grep -qE "^### cairn $name( |$)" "$reference" || fail "docs/commands.md has no section for cairn $name"
+    done
+    assert_contains "$(cat "$OUT")" "rebase" "the command list was read"
+}
+run_case command_reference case_command_reference
+
 case_init() {
     local project=$WORK/init-project
     mkdir -p "$project/src" "$project/web"

@@ -15,6 +15,8 @@
 #include "assemble/build/build_config.hpp"
 #include "assemble/build/cache.hpp"
 #include "assemble/build/native_build.hpp"
+#include "assemble/build/tool_log.hpp"
+#include "oci/digest.hpp"
 #include "assemble/build/tag_template.hpp"
 #include "assemble/layer/layer.hpp"
 #include "assemble/transport/cached_source.hpp"
@@ -276,6 +278,13 @@ void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& s
     build.result.times.push = seconds_since(start);
 }
 
+// Where the tools' whole output goes: one directory per project in the cache, replaced by
+// each build (the project's own tree is left alone, and two projects keep theirs apart).
+fs::path log_directory(const Build& build) {
+    auto project = oci::Digest::of(build.config.project_dir.string());
+    return build.cache_dir / "logs" / std::string(project.hex().substr(0, 16));
+}
+
 void deploy(Build& build) {
     if (!build.profile) return;
     const auto& command = build.profile->deploy;
@@ -287,15 +296,20 @@ void deploy(Build& build) {
                                          .tag = build.result.tag,
                                          .env = build.options.env});
     build.say("deploy: " + text);
+    ToolLog log(log_directory(build) / "deploy.log");
     auto result = registry::run_process(
         {"/bin/sh", "-c", text}, {.directory = build.config.project_dir},
-        [&build](std::string_view line) { build.say("deploy| " + std::string(line)); });
+        [&build, &log](std::string_view line) {
+            log.line(line);
+            build.say("deploy| " + std::string(line));
+        });
     build.result.times.deploy = seconds_since(start);
     if (result.exit_status != 0) {
+        auto summary = log.summary(result.tail);
         throw Error("the deploy command of profile " + build.options.env +
                     " failed with exit status " + std::to_string(result.exit_status) +
-                    " (the image " + build.result.image + "@" + build.result.digest +
-                    " was pushed)");
+                    (summary.empty() ? "" : ": " + summary) + " (the image " +
+                    build.result.image + "@" + build.result.digest + " was pushed)");
     }
     build.result.deployed = true;
 }
@@ -337,7 +351,7 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
 
     auto start = Clock::now();
     build.phase("app build");
-    run_native_build(build.config, {.target_dir = build.target_dir},
+    run_native_build(build.config, {.target_dir = build.target_dir, .log_dir = log_directory(build)},
                      [&build](std::string_view line) { build.say(std::string(line)); });
     build.result.times.app_build = seconds_since(start);
     if (base_plan.make) store_base(build, cache);

@@ -2,11 +2,13 @@
 #include "assemble/build/native_build.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "assemble/build/tool_log.hpp"
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
@@ -31,29 +33,47 @@ std::string package_lock_digest(const NpmSection& npm) {
 // cairn was given is not theirs to read.
 const std::vector<std::string> kWithheld{registry::kAadTokenVariable};
 
-// Runs one step; a non-zero exit is a cairn::Error with the tool's last lines. Once the other
-// tool failed (options.cancelled), no step starts.
+// A log file's name for a step: "cargo-build.log", "npm-run-build.log".
+fs::path log_file(const fs::path& log_dir, const std::vector<std::string>& argv) {
+    if (log_dir.empty()) return {};
+    std::string name;
+    for (std::size_t i = 0; i < argv.size() && i < 3; ++i) {
+        if (argv[i].starts_with("-")) break;
+        for (char c : argv[i]) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+        name += '-';
+    }
+    name.pop_back();
+    return log_dir / (name + ".log");
+}
+
+// Runs one step; a non-zero exit is a ToolFailure naming the tool's first error and the log of
+// all its output (in `log_dir`, when given). Once the other tool failed (options.cancelled), no
+// step starts.
 void run_step(const std::vector<std::string>& argv, registry::ProcessOptions options,
-              const std::function<void(std::string_view)>& on_line) {
+              const std::function<void(std::string_view)>& on_line, const fs::path& log_dir) {
     if (options.cancelled && options.cancelled->load())
         throw Error("`" + registry::command_text(argv) + "` not started: the other tool failed");
     options.keep_lines = 20;
-    auto result = registry::run_process(argv, options, on_line);
+    ToolLog log(log_file(log_dir, argv));
+    auto result = registry::run_process(argv, options, [&](std::string_view line) {
+        log.line(line);
+        if (on_line) on_line(line);
+    });
     if (result.exit_status == 0) return;
-    // One line (the cli's contract); the lines themselves went through `on_line` as they came
-    // and stay on the error for callers that want them.
-    std::string last;
-    for (auto it = result.tail.rbegin(); it != result.tail.rend() && last.empty(); ++it) {
-        if (it->find_first_not_of(" \t") != std::string::npos) last = *it;
+    // The lines went by as they came, among warnings: the first error report is said again
+    // just above the one error line, which names it too.
+    if (on_line && !log.first_errors().empty()) {
+        on_line("the first error, again:");
+        for (const auto& line : log.first_errors()) on_line("  " + line);
     }
     std::string message = "`" + registry::command_text(argv) + "` in " +
                           options.directory.string() + " failed with exit status " +
                           std::to_string(result.exit_status);
-    if (!last.empty()) message += ": " + last.substr(last.find_first_not_of(" \t"));
+    if (auto summary = log.summary(result.tail); !summary.empty()) message += ": " + summary;
     throw ToolFailure(message, result.exit_status, result.tail);
 }
 
-void build_cargo(const CargoSection& cargo, const fs::path& target_dir,
+void build_cargo(const CargoSection& cargo, const fs::path& target_dir, const fs::path& log_dir,
                  const std::atomic<bool>& cancelled,
                  const std::function<void(std::string_view)>& on_line) {
     registry::ProcessOptions options{
@@ -61,17 +81,18 @@ void build_cargo(const CargoSection& cargo, const fs::path& target_dir,
         .env = {{"CARGO_TARGET_DIR", target_dir.string()}, {"CARGO_TERM_COLOR", "never"}},
         .unset = kWithheld,
         .cancelled = &cancelled};
-    run_step(cargo_build_command(cargo), options, on_line);
+    run_step(cargo_build_command(cargo), options, on_line, log_dir);
 }
 
-void build_npm(const NpmSection& npm, bool install, const std::atomic<bool>& cancelled,
+void build_npm(const NpmSection& npm, bool install, const fs::path& log_dir,
+               const std::atomic<bool>& cancelled,
                const std::function<void(std::string_view)>& on_line) {
     registry::ProcessOptions options{.directory = npm.dir,
                                      .env = {{"NO_COLOR", "1"}},
                                      .unset = kWithheld,
                                      .cancelled = &cancelled};
     if (install || npm_install_needed(npm)) {
-        run_step({"npm", "ci", "--no-audit", "--no-fund"}, options, on_line);
+        run_step({"npm", "ci", "--no-audit", "--no-fund"}, options, on_line, log_dir);
         // A project without dependencies gets no node_modules from npm: make it, so that the
         // stamp (which travels in the base layer) has a place.
         fs::create_directories(npm.dir / "node_modules");
@@ -79,7 +100,7 @@ void build_npm(const NpmSection& npm, bool install, const std::atomic<bool>& can
         stamp.write(package_lock_digest(npm));
         stamp.commit();
     }
-    run_step({"npm", "run", npm.script}, options, on_line);
+    run_step({"npm", "run", npm.script}, options, on_line, log_dir);
 }
 
 }  // namespace
@@ -190,7 +211,8 @@ void run_native_build(const BuildConfig& config, const NativeBuildOptions& optio
     if (config.npm) {
         npm_thread.emplace([&] {
             try {
-                build_npm(*config.npm, options.npm_install, cancelled, prefixed("npm| "));
+                build_npm(*config.npm, options.npm_install, options.log_dir, cancelled,
+                          prefixed("npm| "));
             } catch (...) {
                 failed(std::current_exception());
             }
@@ -198,7 +220,8 @@ void run_native_build(const BuildConfig& config, const NativeBuildOptions& optio
     }
     if (config.cargo) {
         try {
-            build_cargo(*config.cargo, target_directory(*config.cargo, options), cancelled,
+            build_cargo(*config.cargo, target_directory(*config.cargo, options), options.log_dir,
+                        cancelled,
                         prefixed("cargo| "));
         } catch (...) {
             failed(std::current_exception());

@@ -13,8 +13,9 @@
 
 namespace cairn::assemble {
 
-// A build tool that failed: the message is one line (command, directory, exit status, its last
-// non-blank line); `tail` keeps its last 20 lines.
+// A build tool that failed: the message is one line (command, directory, exit status, its first
+// error line and where, else its last non-blank line, and the log file); `tail` keeps its last
+// 20 lines.
 class ToolFailure : public Error {
   public:
     ToolFailure(const std::string& message, int exit_status, std::vector<std::string> tail)
@@ -28,6 +29,8 @@ struct NativeBuildOptions {
     std::filesystem::path target_dir;  // empty: <cargo.dir>/target
     // Run `npm ci` even when node_modules exists (package-lock.json changed since the last).
     bool npm_install = false;
+    // Where each step's whole output is kept (cargo-build.log, npm-ci.log, …); empty: nowhere.
+    std::filesystem::path log_dir;
 };
 
 // One line of a tool's output, prefixed: "cargo| …", "npm| ". Called from the build threads,

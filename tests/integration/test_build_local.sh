@@ -120,3 +120,14 @@ wait "$builder" || status=$?
 exec 3<&-
 assert_eq 0 "$status" "the waiting build finishes once the directory is free"
 assert_eq "$(jq -r .digest "$WORK/r2ui.json")" "$(jq -r .digest "$WORK/r4.json")" "and builds the same image"
+
+# A compile error: the one error line names cargo's first error and where it is, and the
+# whole output is in the log file it names; the error report is said again above it.
+printf '\nfn broken() -> u32 { undefined_name }\n' >>"$PROJECT/src/main.rs"
+expect_error 1 '`cargo build --profile release --bin sample-server` in .* failed with exit status 101: error\[E0425\]: cannot find value `undefined_name` in this scope at src/main.rs:[0-9]+:[0-9]+; full log: ' \
+    build dev --local-only -C "$PROJECT" --output "oci:$WORK/out:broken"
+log=$(tail -n 1 "$ERR" | sed 's/.*full log: //')
+assert_exists "$log" "the log file the error names"
+grep -q 'error\[E0425\]' "$log" || fail "the log lacks cargo's error"
+grep -q 'Compiling sample' "$log" || fail "the log lacks cargo's other output"
+assert_contains "$(cat "$ERR")" "the first error, again:" "the error report is repeated above the error line"

@@ -9,9 +9,11 @@
 
 #include "assemble/build/build_pipeline.hpp"
 #include "cli/commands.hpp"
+#include "cli/image_args.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "cli/registry_flags.hpp"
+#include "cli/terminal_text.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 #include "oci/output_file.hpp"
@@ -30,6 +32,7 @@ struct BuildArgs {
     std::string output;
     std::string metrics;
     bool json = false;
+    bool dry_run = false;
     RegistryFlags registry;
 };
 
@@ -99,6 +102,31 @@ void write_metrics(const std::string& file, const assemble::BuildResult& result)
     oci::write_output_file(file, std::string(buffer.GetString()) + "\n");
 }
 
+// --dry-run's answer: what the build would do, for people or (--json) for scripts.
+int print_plan(const assemble::BuildResult& result, bool json) {
+    const auto& plan = *result.plan;
+    if (json) {
+        print_json_object([&](oci::json::Writer& writer) {
+            writer.Key("dry_run");
+            writer.Bool(true);
+            oci::json::write_key_string(writer, "image", result.image);
+            oci::json::write_key_string(writer, "tag", result.tag);
+            oci::json::write_key_string(writer, "base_key", result.base_key);
+            oci::json::write_key_string(writer, "base_source", plan.base_source);
+            oci::json::write_string_array(writer, "layers", plan.layers);
+            oci::json::write_key_string(writer, "deploy", plan.deploy);
+        });
+        return 0;
+    }
+    std::cout << "image:   " << escape_controls(result.image) << '\n'
+              << "base:    " << result.base_key << " from " << escape_controls(plan.base_source)
+              << '\n';
+    for (std::size_t i = 0; i < plan.layers.size(); ++i)
+        std::cout << (i == 0 ? "layers:  " : "         ") << escape_controls(plan.layers[i]) << '\n';
+    std::cout << "deploy:  " << (plan.deploy.empty() ? "none" : escape_controls(plan.deploy)) << '\n';
+    return 0;
+}
+
 int run_build(BuildArgs args) {
     auto start = std::chrono::steady_clock::now();
     assemble::BuildOptions options{.env = args.env,
@@ -107,6 +135,7 @@ int run_build(BuildArgs args) {
                                    .local_only = args.local_only || env_true("LOCAL_ONLY"),
                                    .rebuild_base = args.rebuild_base || env_true("REBUILD_BASE"),
                                    .no_deploy = args.no_deploy,
+                                   .dry_run = args.dry_run,
                                    .output = args.output,
                                    .transport = args.registry.transport_options(),
                                    .jobs = args.registry.job_count()};
@@ -121,6 +150,7 @@ int run_build(BuildArgs args) {
         ProgressDisplay display;
         result = assemble::run_build(options, display);
     }
+    if (result.plan) return print_plan(result, args.json);
     const auto& t = result.times;
     char phases[200];
     std::snprintf(phases, sizeof phases,
@@ -164,6 +194,9 @@ Runner add_build_command(CLI::App& app) {
         ->add_option("--metrics", args->metrics, "write phase timings and sizes to FILE as JSON")
         ->option_text(" FILE");
     command->add_flag("--json", args->json, "print the result as one JSON object on stdout");
+    command->add_flag("--dry-run", args->dry_run,
+                      "print the plan (base key and where the base comes from, the layers, the "
+                      "target, the deploy command) and build nothing");
     add_registry_flags(*command, args->registry);
     return [args] { return run_build(*args); };
 }

@@ -316,6 +316,61 @@ void deploy(Build& build) {
 
 }  // namespace
 
+// --dry-run: where the base would come from, the layers, the target and the deploy command,
+// found the way a build finds them (the lockfiles, the tools' versions, the cache, a HEAD of
+// the base in the registry) with nothing built, written or pushed.
+BuildPlan plan_build(Build& build, const BaseCache& cache) {
+    BuildPlan plan;
+    const auto& key = build.result.base_key;
+    if (build.parts.empty()) {
+        plan.base_source = "none (no [cargo] or [npm])";
+    } else if (build.options.rebuild_base) {
+        plan.base_source = "built from scratch (--rebuild-base)";
+    } else if (base_is_warm(build.parts)) {
+        plan.base_source = "the build directories, already warm";
+    } else if (cache.has()) {
+        plan.base_source = "the local cache (" + cache.reference() + ")";
+    } else if (!build.options.local_only && [&] {
+                   try {
+                       return find_in_registry(build, cache, false);
+                   } catch (const Error& error) {
+                       // A plan, not a build: say what could not be known, and go on.
+                       plan.base_source = registry_base_reference(build) +
+                                          " if it is there (the registry could not be asked: " +
+                                          error.what() + ")";
+                       return true;
+                   }
+               }()) {
+        if (plan.base_source.empty()) plan.base_source = registry_base_reference(build);
+    } else {
+        plan.base_source = "built: cargo and npm compile the dependencies, then base " + key +
+                           " is stored" + (build.options.local_only ? "" : " and pushed");
+    }
+    const auto& config = build.config;
+    auto relative = [&config](const fs::path& path) {
+        return path.lexically_relative(config.project_dir).string();
+    };
+    if (config.npm)
+        plan.layers.push_back("ui: " + relative(config.npm->output) + " -> /app/ui");
+    if (config.cargo) {
+        auto dir = profile_directory(build.target_dir, config.cargo->profile);
+        std::string bins;
+        for (const auto& bin : config.cargo->bins)
+            bins += (bins.empty() ? "" : ", ") + relative(dir / bin) + " -> /app/" + bin;
+        plan.layers.push_back("bin: " + bins);
+    }
+    for (const auto& file : config.files)
+        plan.layers.push_back("files: " + relative(file.src) + " -> " + file.dest);
+    if (build.profile && build.profile->deploy && !build.options.no_deploy &&
+        !build.options.local_only) {
+        plan.deploy = expand_deploy(*build.profile->deploy, {.image = build.result.image,
+                                                             .digest = "{digest}",
+                                                             .tag = build.result.tag,
+                                                             .env = build.options.env});
+    }
+    return plan;
+}
+
 BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     Build build(options, observer);
     std::optional<oci::DirectoryLock> cache_use(use_cache(build.cache_dir, [&build] {
@@ -345,6 +400,11 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
 
     BaseCache cache(build.cache_dir, build.config.image.name, build.result.base_key);
     build.result.base_reference = cache.reference();
+    if (options.dry_run) {
+        build.result.image = output_reference(build);
+        build.result.plan = plan_build(build, cache);
+        return build.result;
+    }
     auto locks = lock_build_directories(build);
     // A project of files alone has nothing to compile, so no base to look for or make.
     auto base_plan = build.parts.empty() ? BasePlan{} : prepare_base(build, cache);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,7 @@ struct BuildOptions {
     bool local_only = false;                  // no registry: write `output`
     bool rebuild_base = false;                // removes the base's directories, builds them anew
     bool no_deploy = false;
+    bool dry_run = false;  // --dry-run: BuildResult::plan says what would happen; nothing runs
     std::string output;  // --output; empty: oci:<project>/cairn-out:<tag>
     TransportOptions transport;
     unsigned jobs = 1;
@@ -44,6 +46,13 @@ struct PhaseTimes {
     double deploy = 0;
 };
 
+// What `cairn build --dry-run` would do.
+struct BuildPlan {
+    std::string base_source;          // "the local cache", "REGISTRY/NAME-base:KEY", "built: …"
+    std::vector<std::string> layers;  // "bin: target/release/server -> /app/server", …
+    std::string deploy;               // the command with {digest} left as it is; empty: none
+};
+
 struct BuildResult {
     std::string base_key;        // "cargo-<12 hex>"
     std::string base_reference;  // where the base is cached
@@ -57,6 +66,7 @@ struct BuildResult {
     std::uint64_t bytes_skipped = 0;
     bool deployed = false;
     PhaseTimes times;
+    std::optional<BuildPlan> plan;  // with --dry-run, and then nothing else was done
 };
 
 // What a build tells its user as it goes.

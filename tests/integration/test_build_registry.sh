@@ -27,6 +27,23 @@ commit() { git -C "$PROJECT" add -A && git -C "$PROJECT" -c user.name=t -c user.
 git -C "$PROJECT" init -q
 commit sample
 
+# --dry-run: the plan, and nothing done (no target/, no node_modules, nothing written to the
+# registry, no deploy).
+lines_before=$(wc -l <"$REGISTRY_LOG")
+cairn_ok build dev -C "$PROJECT" --dry-run --json
+cp "$OUT" "$WORK/plan.json"
+assert_eq true "$(jq -r .dry_run "$WORK/plan.json")" "a dry run says so"
+assert_match "$(jq -r .base_source "$WORK/plan.json")" '^built: cargo and npm compile the dependencies' "no base yet: it would be built"
+assert_eq '["ui: ui/out -> /app/ui","bin: target/release/sample-server -> /app/sample-server","files: config/default.yaml -> /etc/sample/config.yaml"]' \
+    "$(jq -c .layers "$WORK/plan.json")" "the planned layers"
+assert_match "$(jq -r .deploy "$WORK/plan.json")" "^echo $REGISTRY_HOST/sample:dev-[0-9a-f]+@\{digest\} dev-[0-9a-f]+ dev > " "the planned deploy command"
+assert_absent "$PROJECT/target" "a dry run compiles nothing"
+assert_absent "$PROJECT/ui/node_modules" "a dry run installs nothing"
+assert_absent "$WORK/deployed" "a dry run deploys nothing"
+if tail -n +"$((lines_before + 1))" "$REGISTRY_LOG" | grep -qE '"(PUT|POST|PATCH|DELETE) '; then
+    fail "a dry run wrote to the registry"
+fi
+
 # First build: base built and pushed, image pushed, deploy run with the pushed digest.
 cairn_ok build dev -C "$PROJECT" --json
 cp "$OUT" "$WORK/r1.json"
@@ -39,6 +56,14 @@ assert_eq "$digest1" "$(skopeo_digest "$REGISTRY_HOST/sample:$tag1")" "skopeo's 
 skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample-base:$key1" >/dev/null ||
     fail "the base was not pushed as sample-base:$key1"
 assert_eq "$REGISTRY_HOST/sample:$tag1@$digest1 $tag1 dev" "$(cat "$WORK/deployed")" "what the deploy command received"
+
+# A fresh agent's dry run (a clean copy, an empty cache) would take the base from the registry.
+mkdir -p "$WORK/plan-project"
+(cd "$PROJECT" && tar --exclude=./target --exclude=./ui/node_modules --exclude=./ui/out -cf - .) |
+    tar -xf - -C "$WORK/plan-project"
+CAIRN_CACHE=$WORK/plan-cache cairn_ok build dev -C "$WORK/plan-project" --dry-run --json
+assert_eq "$REGISTRY_HOST/sample-base:$key1" "$(jq -r .base_source "$OUT")" "a fresh agent's plan takes the pushed base"
+assert_eq "$key1" "$(jq -r .base_key "$OUT")" "the plan's base key is the build's"
 
 # The deploy command may use cairn itself: by then the build has let go of the cache, so a
 # `cairn cache gc` there runs instead of waiting for its own parent.

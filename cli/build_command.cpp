@@ -66,6 +66,8 @@ void write_result(Writer& w, const assemble::BuildResult& r) {
     w.Uint64(r.bytes_written);
     w.Key("bytes_skipped");
     w.Uint64(r.bytes_skipped);
+    w.Key("base_bytes_written");
+    w.Uint64(r.base_bytes_written);
     w.Key("layers");
     w.StartArray();
     for (const auto& layer : r.layers) {

@@ -47,9 +47,9 @@ void BaseCache::pull(oci::ImageSource& source, unsigned jobs, oci::Meter* meter)
     copy_image(source, target, {.platform = oci::Platform::host(), .jobs = jobs, .meter = meter});
 }
 
-void BaseCache::push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter) const {
+CopyResult BaseCache::push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter) const {
     oci::LayoutSource source(directory_, tag_);
-    copy_image(source, target, {.jobs = jobs, .meter = meter});
+    return copy_image(source, target, {.jobs = jobs, .meter = meter});
 }
 
 LayerDigests BaseCache::store(const std::vector<BasePart>& parts, unsigned threads) const {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "assemble/build/base_layer.hpp"
+#include "assemble/transport/copy.hpp"
 #include "oci/image_source.hpp"
 #include "oci/progress.hpp"
 
@@ -29,7 +30,8 @@ class BaseCache {
     // null), here and below.
     void pull(oci::ImageSource& source, unsigned jobs, oci::Meter* meter = nullptr) const;
     // Copies the cached base to `target` (a registry).
-    void push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter = nullptr) const;
+    // Says how many bytes went (and how many the registry had).
+    CopyResult push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter = nullptr) const;
     // Makes the base layer of `parts` and stores it as the image of tag().
     LayerDigests store(const std::vector<BasePart>& parts, unsigned threads) const;
     // Unpacks the cached base into `parts`; returns the bytes of file content restored.

@@ -228,7 +228,11 @@ void push_base(Build& build, const BaseCache& cache) {
     auto reference = registry_base_reference(build);
     build.say("pushing base " + reference);
     auto target = build.transports.open_target(ImageReference::parse(reference));
-    cache.push(*target, build.options.jobs, build.meter());
+    auto pushed = cache.push(*target, build.options.jobs, build.meter());
+    // Every byte cairn uploads counts, the base's too.
+    build.result.bytes_written += pushed.bytes_copied;
+    build.result.bytes_skipped += pushed.bytes_skipped;
+    build.result.base_bytes_written = pushed.bytes_copied;
     build.result.times.base += seconds_since(start);
 }
 
@@ -273,8 +277,8 @@ void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& s
         ship(*target, build.base_source.get(), store, image, build.options.jobs, build.meter());
     build.result.image = target_text;
     build.result.digest = image.manifest.digest.str();
-    build.result.bytes_written = stats.bytes_written;
-    build.result.bytes_skipped = stats.bytes_skipped;
+    build.result.bytes_written += stats.bytes_written;
+    build.result.bytes_skipped += stats.bytes_skipped;
     build.result.times.push = seconds_since(start);
 }
 

@@ -62,8 +62,9 @@ struct BuildResult {
     std::string digest;  // sha256:… of the manifest
     std::string tag;
     std::vector<BuiltLayer> layers;
-    std::uint64_t bytes_written = 0;
-    std::uint64_t bytes_skipped = 0;
+    std::uint64_t bytes_written = 0;       // every byte uploaded (or written): base and image
+    std::uint64_t bytes_skipped = 0;       // blobs the target had already, or mounted
+    std::uint64_t base_bytes_written = 0;  // of bytes_written, the base's
     bool deployed = false;
     PhaseTimes times;
     std::optional<BuildPlan> plan;  // with --dry-run, and then nothing else was done

@@ -56,6 +56,11 @@ assert_eq "$digest1" "$(skopeo_digest "$REGISTRY_HOST/sample:$tag1")" "skopeo's 
 skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample-base:$key1" >/dev/null ||
     fail "the base was not pushed as sample-base:$key1"
 assert_eq "$REGISTRY_HOST/sample:$tag1@$digest1 $tag1 dev" "$(cat "$WORK/deployed")" "what the deploy command received"
+# Every byte uploaded is counted, the base's too.
+base_size=$(skopeo inspect --tls-verify=false --raw "docker://$REGISTRY_HOST/sample-base:$key1" | jq '[.layers[].size] | add')
+base_written=$(jq -r .base_bytes_written "$WORK/r1.json")
+((base_written >= base_size)) || fail "base_bytes_written $base_written is less than the base's layers ($base_size)"
+(($(jq -r .bytes_written "$WORK/r1.json") > base_written)) || fail "bytes_written leaves out the image or the base"
 
 # A fresh agent's dry run (a clean copy, an empty cache) would take the base from the registry.
 mkdir -p "$WORK/plan-project"
@@ -83,6 +88,7 @@ tag2=$(jq -r .tag "$WORK/r2.json")
 assert_ne "$tag1" "$tag2" "a new commit gives a new tag"
 assert_eq false "$(jq -r .base_built "$WORK/r2.json")" "the second build reuses the base"
 assert_eq "$key1" "$(jq -r .base_key "$WORK/r2.json")" "the base key of a code-only change"
+assert_eq 0 "$(jq -r .base_bytes_written "$WORK/r2.json")" "a code-only change uploads no base bytes"
 uploads=$(tail -n +"$((lines_before + 1))" "$REGISTRY_LOG" | grep -oE '"PUT /v2/[^ ]*/blobs/uploads/[^ ]*digest=sha256%3A[0-9a-f]+' |
     sed 's/.*digest=sha256%3A/sha256:/' || true)
 layers1=$(skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample:$tag1" | jq -r '.Layers[]')

@@ -6,7 +6,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/scripts/deps.sh"
 cairn_install_packages "${CAIRN_BUILD_PACKAGES[@]}" "${CAIRN_TEST_PACKAGES[@]}"
 bash "$top/scripts/toolchain.sh"
-cairn_build "$top/build"
+# The demo runs the program alone: its tests are scripts/test.sh's to build.
+CAIRN_BUILD_TARGET=cairn cairn_build "$top/build"
 cairn="$top/build/bin/cairn"
 
 work=$(mktemp -d)
@@ -93,30 +94,73 @@ mkdir -p "$work/runtime/bin" "$work/runtime/lib64" "$work/runtime/lib/x86_64-lin
 cp /bin/busybox "$work/runtime/bin/busybox"
 ln -s busybox "$work/runtime/bin/sh"
 cp "$(readlink -f /lib64/ld-linux-x86-64.so.2)" "$work/runtime/lib64/ld-linux-x86-64.so.2"
-for lib in libc.so.6 libgcc_s.so.1; do
+for lib in libc.so.6 libm.so.6 libgcc_s.so.1; do
     cp "$(readlink -f "/lib/x86_64-linux-gnu/$lib")" "$work/runtime/lib/x86_64-linux-gnu/$lib"
 done
 "$cairn" append scratch --layer "$work/runtime:/" --to "$registry/runtime:bookworm-ish" >/dev/null
-mkdir -p "$work/sample"
-(cd "$top/testdata/sample" && tar --exclude=./target --exclude=./ui/node_modules --exclude=./ui/out -cf - .) |
-    tar -xf - -C "$work/sample"
-sed -i -e "s|^base = .*|base = \"$registry/runtime:bookworm-ish\"|" \
-    -e "s|^registry = \"127.0.0.1:5000\"|registry = \"$registry\"|" "$work/sample/cairn.toml"
-git -C "$work/sample" init -q
-sample_commit() { git -C "$work/sample" add -A && git -C "$work/sample" -c user.name=demo -c user.email=demo@example.invalid commit -qm "$1"; }
-sample_commit "the sample"
-echo "-- first build: dependencies compiled, the base pushed as sample-base:cargo-<hash>, then the app"
-"$cairn" build dev -C "$work/sample" --metrics "$work/build1.json" 2>&1 | grep -v -e 'cargo|' -e 'npm|' || true
-jq -c '{base_key, base_built, seconds, bytes_written, bytes_skipped}' "$work/build1.json" 2>/dev/null || cat "$work/build1.json"
 
-echo "-- a Rust-only change: the base is reused, only the binary layer moves"
-sed -i 's/^const VERSION: &str = "sample 1.0";/const VERSION: \&str = "sample 1.1";/' "$work/sample/src/main.rs"
-sample_commit "version 1.1"
-"$cairn" build dev -C "$work/sample" --metrics "$work/build2.json" 2>&1 | grep -v -e 'cargo|' -e 'npm|' || true
-jq -c '{base_key, base_built, seconds, bytes_written, bytes_skipped}' "$work/build2.json" 2>/dev/null || cat "$work/build2.json"
+# A checkout of testdata/NAME at DIR, pointed at this demo's registry and runtime base.
+checkout() {  # NAME DIR
+    mkdir -p "$2"
+    (cd "$top/testdata/$1" && tar --exclude=./target --exclude=./ui/node_modules --exclude=./ui/out \
+        --exclude=./ui/.next --exclude=./cairn-out -cf - .) | tar -xf - -C "$2"
+    sed -i -e "s|^base = .*|base = \"$registry/runtime:bookworm-ish\"|" \
+        -e "s|^registry = \"127.0.0.1:5000\"|registry = \"$registry\"|" "$2/cairn.toml"
+    git -C "$2" init -q
+    commit_all "$2" "testdata/$1"
+}
+commit_all() { git -C "$1" add -A && git -C "$1" -c user.name=demo -c user.email=demo@example.invalid commit -qm "$2"; }
+rows=()
+# Builds DIR with cache CACHE; adds a row to the table: what, wall time, bytes pushed, base.
+timed_build() {  # WHAT DIR CACHE
+    local start end
+    start=$(date +%s.%N)
+    CAIRN_CACHE=$3 "$cairn" build dev -C "$2" --no-deploy --metrics "$work/metrics.json" >/dev/null 2>"$work/build.log" ||
+        { tail -5 "$work/build.log"; return 1; }
+    end=$(date +%s.%N)
+    grep -E 'base cargo-|built ' "$work/build.log" | sed 's/^[0-9TZ:-]* //; s/^/   /'
+    rows+=("$(jq -r --arg what "$1" --arg s "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')" \
+        '"\($what)|\($s)|\(.bytes_written)|\(if .base_built then "built" elif .base_restored then "restored" else "reused (warm)" end)"' \
+        "$work/metrics.json")")
+}
+# First build, a one-line Rust change, and a fresh agent (another path, an empty cache: the base
+# comes from the registry).
+story() {  # NAME VERSION_FILE OLD_VERSION NEW_VERSION
+    local project=$work/agent-a/$1 fresh=$work/agent-b/elsewhere/deeper/$1
+    checkout "$1" "$project"
+    echo "-- first build of testdata/$1: dependencies compiled, the base pushed, then the app"
+    timed_build "first build" "$project" "$work/cache-a" || return 1
+    echo "-- a one-line Rust change"
+    sed -i "s/\"$3\"/\"$4\"/" "$project/$2"
+    grep -q "\"$4\"" "$project/$2" || { echo "could not edit $2"; return 1; }
+    commit_all "$project" "$4"
+    timed_build "code change" "$project" "$work/cache-a" || return 1
+    echo "-- a fresh agent: another checkout path, an empty cache"
+    git clone -q "$project" "$fresh"
+    timed_build "fresh agent" "$fresh" "$work/cache-b" || return 1
+    printf '\n%-14s %9s %14s  %s\n' "testdata/$1" "seconds" "bytes pushed" "base"
+    local row
+    for row in "${rows[@]}"; do
+        IFS='|' read -r what secs bytes base <<<"$row"
+        printf '%-14s %9s %14s  %s\n' "$what" "$secs" "$bytes" "$base"
+    done
+}
+# The realistic workspace (tokio, hyper, clap and a Next.js UI) when its Debian crates can be
+# installed and npm reaches its registry; else the small sample.
+if (cairn_install_packages "${CAIRN_REALISTIC_CRATES[@]}") >/dev/null 2>&1 &&
+    story realistic crates/core/src/lib.rs "realistic 1.0" "realistic 1.1"; then
+    :
+else
+    echo "(the realistic sample could not be built here: the small sample instead)"
+    rows=()
+    story sample src/main.rs "sample 1.0" "sample 1.1"
+fi
+project=$work/agent-a/sample
+[[ -d $project ]] || checkout sample "$project"
 
+echo
 echo "-- LOCAL_ONLY=true: an OCI layout, no registry touched"
-LOCAL_ONLY=true "$cairn" build dev -C "$work/sample" --output "oci:$work/sample-out:local" 2>&1 | tail -1
+LOCAL_ONLY=true CAIRN_CACHE=$work/cache-a "$cairn" build dev -C "$project" --output "oci:$work/sample-out:local" 2>&1 | tail -1
 umoci unpack --image "$work/sample-out:local" "$work/sample-bundle" >/dev/null
 jq '.process.terminal = false | .process.args = ["/app/sample-server", "--version"]
     | .process.rlimits = [.process.rlimits[]? | select(.type != "RLIMIT_NOFILE")]' \

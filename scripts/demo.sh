@@ -138,11 +138,11 @@ story() {  # NAME VERSION_FILE OLD_VERSION NEW_VERSION
     echo "-- a fresh agent: another checkout path, an empty cache"
     git clone -q "$project" "$fresh"
     timed_build "fresh agent" "$fresh" "$work/cache-b" || return 1
-    printf '\n%-14s %9s %14s  %s\n' "testdata/$1" "seconds" "bytes pushed" "base"
+    printf '\n%-20s %9s %14s  %s\n' "testdata/$1" "seconds" "bytes pushed" "base"
     local row
     for row in "${rows[@]}"; do
         IFS='|' read -r what secs bytes base <<<"$row"
-        printf '%-14s %9s %14s  %s\n' "$what" "$secs" "$bytes" "$base"
+        printf '%-20s %9s %14s  %s\n' "$what" "$secs" "$bytes" "$base"
     done
 }
 # The realistic workspace (tokio, hyper, clap and a Next.js UI) when its Debian crates can be

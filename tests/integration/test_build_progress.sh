@@ -36,6 +36,11 @@ while IFS= read -r line; do
 done <"$ERR"
 assert_contains "$(cat "$ERR")" "built oci:$WORK/out:log" "the last line says what was built"
 assert_not_contains "$(cat "$ERR")" "base cargo-" "a project of files alone makes no base"
+# Each phase says when it starts and ends, so a CI log shows where the time went.
+for phase in base layers push; do
+    assert_match "$(cat "$ERR")" "Z $phase: started" "the log says the $phase phase started"
+    assert_match "$(cat "$ERR")" "Z $phase: done in [0-9]+\.[0-9]s" "the log says the $phase phase ended"
+done
 
 # On a terminal: the live line is drawn over itself ("\r", erase line) with the phase names,
 # and the status lines carry no timestamps.

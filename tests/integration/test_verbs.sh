@@ -265,4 +265,22 @@ case_init() {
 }
 run_case init case_init
 
+# First-hour messages: --local-only needs no profile; a config that builds nothing is refused.
+case_build_messages() {
+    local project=$WORK/files-only
+    mkdir -p "$project/site"
+    echo hello >"$project/site/index.html"
+    printf '[image]\nname = "site"\nbase = "oci:%s:v1"\n\n[[files]]\nsrc = "site"\ndest = "/srv"\n' \
+        "$WORK/base" >"$project/cairn.toml"
+    cairn_ok build --local-only -C "$project" --output "oci:$WORK/site-out:v1"
+    assert_contains "$(cat "$ERR")" 'no profile "dev"' "a local build says it has no profile"
+    umoci unpack --image "$WORK/site-out:v1" "$WORK/site-bundle" >/dev/null
+    assert_eq hello "$(cat "$WORK/site-bundle/rootfs/srv/index.html")" "the files-only image holds the file"
+    expect_error 1 'profile' build -C "$project"
+    printf '[image]\nname = "empty"\nbase = "oci:%s:v1"\n' "$WORK/base" >"$project/cairn.toml"
+    expect_error 1 'has no \[cargo\], \[npm\] or \[\[files\]\]: the image would hold only the runtime base' \
+        build --local-only -C "$project"
+}
+run_case build_messages case_build_messages
+
 finish_cases

@@ -13,6 +13,7 @@
 #include "cli/registry_flags.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
+#include "oci/output_file.hpp"
 #include "oci/image.hpp"
 
 namespace cairn::cli {
@@ -42,7 +43,9 @@ int run_export(const ExportArgs& args) {
             oci::FdSink out(STDOUT_FILENO, "standard output");
             stats = assemble::flatten(*source, image.manifest, out, &display.meter());
         } else {
-            oci::TemporaryFile out(args.file);
+            // Written through a device, FIFO or /dev/stdout; else atomically, keeping the mode
+            // of the file it replaces, at the target of a link.
+            oci::OutputFile out(args.file);
             stats = assemble::flatten(*source, image.manifest, out, &display.meter());
             out.commit();
         }

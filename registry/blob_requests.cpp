@@ -40,8 +40,9 @@ class BlobStream : public ByteSource {
     std::size_t read(std::uint8_t* data, std::size_t capacity) override {
         if (finished_) return 0;  // read again after its end: still the end, no new request
         while (true) {
+            bool opening = !response_;
             try {
-                if (!response_) open();
+                if (opening) open();
                 std::size_t n = read_skipping(data, capacity);
                 if (n == 0) {
                     response_.reset();
@@ -63,7 +64,10 @@ class BlobStream : public ByteSource {
                 if (attempt_bytes_ >= kSteadyProgress) failures_ = 0;
                 attempt_bytes_ = 0;
                 const auto& retry = client_->settings().retry;
-                if (!error.retryable() || ++failures_ >= retry.max_attempts) {
+                // A request that got no answer was retried by the client already: trying it
+                // again here would multiply the tries (5 × 5 against a registry that never
+                // answers). Only a body cut short earns tries of this loop, each resuming.
+                if (!error.retryable() || opening || ++failures_ >= retry.max_attempts) {
                     throw Error("downloading blob " + descriptor_.digest.str() + " of " + name_ +
                                 " from " + client_->registry() + " failed after " +
                                 std::to_string(offset_) + " of " +

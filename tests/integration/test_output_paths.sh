@@ -2,7 +2,7 @@
 # Outputs the user names are written the way GNU tar and skopeo write theirs: through a device,
 # a FIFO or /dev/stdout (never replacing the node), to the target of a symbolic link, keeping
 # an existing file's mode; and an output inside an input tree is never archived into itself.
-# Judged for every command that writes a file: layer --to, copy to oci-archive: and
+# Judged for every command that writes a file: layer --to, export, copy to oci-archive: and
 # docker-archive:, build --metrics. The machine's own /dev/null is never a target: the device
 # here is a copy of it (1,3) made with mknod in the test's directory.
 source "$(dirname "$0")/lib.sh"
@@ -39,7 +39,8 @@ write_layer() { run_cairn layer "$SRC" --to "$1"; }
 write_oci_archive() { run_cairn copy "$LAYOUT" "oci-archive:$1"; }
 write_docker_archive() { run_cairn copy "$LAYOUT" "docker-archive:$1"; }
 write_metrics() { run_cairn build dev --local-only -C "$PROJECT" --output "oci:$WORK/built:v1" --metrics "$1"; }
-WRITERS=(write_layer write_oci_archive write_docker_archive write_metrics)
+write_export() { run_cairn export "oci:$WORK/layout:v1" "$1"; }
+WRITERS=(write_layer write_oci_archive write_docker_archive write_metrics write_export)
 
 # What each writer writes to a plain new file, to compare with what reaches other outputs.
 # (Metrics hold times: they are judged as JSON instead.)
@@ -95,7 +96,7 @@ run_case fifo case_fifo
 # --- /dev/stdout: to a file the shell opened, and to a pipe ---------------------------------------
 case_stdout() {
     local writer
-    for writer in write_layer write_oci_archive write_docker_archive; do
+    for writer in write_layer write_oci_archive write_docker_archive write_export; do
         "$writer" /dev/stdout   # run_cairn sends stdout to $OUT, a file
         ((RC == 0)) || { cat "$ERR" >&2; fail "$writer to /dev/stdout failed"; }
         assert_same_output "$writer" "$OUT" "$writer to /dev/stdout (a file)"

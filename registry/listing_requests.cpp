@@ -51,6 +51,12 @@ std::vector<std::string> list_pages(RegistryClient& client, const std::string& f
         entries.insert(entries.end(), page.begin(), page.end());
         if (entries.size() > kMaxEntries) throw Error(what + ": more than a million entries");
         url = next_page_url(response->head().header("link"), url);
+        // The next page of the same registry only: a Link to another host gets no request
+        // (and so none of this registry's credentials).
+        if (!url.empty() && !url.starts_with(client.url("/"))) {
+            throw Error(what + ": " + client.registry() + " links its next page on another host (" +
+                        url + ")");
+        }
     }
     return entries;
 }

@@ -67,6 +67,19 @@ BOOST_AUTO_TEST_CASE(a_missing_repository_is_not_found_and_a_link_loop_an_error)
     BOOST_CHECK_THROW(list_repositories(*client), Error);
 }
 
+BOOST_AUTO_TEST_CASE(a_next_page_on_another_host_is_refused_unasked) {
+    auto transport = std::make_shared<FakeTransport>([](const Recorded& request) -> FakeResponse {
+        auto target = Url::parse(request.url).target;
+        if (target == "/v2/") return {.status = 200};
+        return {.headers = {{"Link", "<https://elsewhere.test/v2/app/tags/list?last=a>; rel=\"next\""}},
+                .body = R"({"name":"app","tags":["a"]})"};
+    });
+    auto client = client_on(transport);
+    BOOST_CHECK_THROW(list_tags(*client, "app", "registry.test/app"), Error);
+    for (const auto& request : transport->requests())
+        BOOST_TEST(request.url.find("elsewhere.test") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(the_next_link_is_found_among_others_and_resolved) {
     std::string base = "https://r.test/v2/_catalog?n=100";
     BOOST_TEST(next_page_url("", base) == "");

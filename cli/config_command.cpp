@@ -22,8 +22,7 @@ int run_config(const ConfigArgs& args) {
     assemble::Transports transports(args.registry.transport_options());
     auto source = transports.open_source(assemble::ImageReference::parse(args.image));
     auto image = oci::load_image(*source, platform_or_host(args.platform));
-    auto bytes = source->read_blob(image.manifest.config, oci::json::kMaxConfigSize);
-    std::cout << document_for_stdout(bytes) << std::flush;
+    std::cout << document_for_stdout(image.config_bytes) << std::flush;
     return 0;
 }
 

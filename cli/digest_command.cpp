@@ -6,7 +6,6 @@
 #include "cli/commands.hpp"
 #include "cli/image_args.hpp"
 #include "cli/registry_flags.hpp"
-#include "oci/image.hpp"
 
 namespace cairn::cli {
 
@@ -22,10 +21,7 @@ struct DigestArgs {
 int run_digest(const DigestArgs& args) {
     assemble::Transports transports(args.registry.transport_options());
     auto source = transports.open_source(assemble::ImageReference::parse(args.image));
-    oci::ManifestBlob blob = args.platform.empty()
-                                 ? source->top()
-                                 : oci::load_image(*source, platform_or_host(args.platform))
-                                       .manifest_blob;
+    auto blob = named_manifest(*source, args.platform);
     if (args.json) {
         print_json_object([&](oci::json::Writer& writer) {
             oci::json::write_key_string(writer, "reference", source->name());

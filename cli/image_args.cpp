@@ -5,6 +5,7 @@
 
 #include "assemble/transport/transport.hpp"
 #include "oci/error.hpp"
+#include "oci/image.hpp"
 
 namespace cairn::cli {
 
@@ -24,6 +25,11 @@ void add_platform_flag(CLI::App& command, std::string& platform) {
 
 oci::Platform platform_or_host(const std::string& text) {
     return text.empty() ? oci::Platform::host() : oci::Platform::parse(text);
+}
+
+oci::ManifestBlob named_manifest(oci::ImageSource& source, const std::string& platform) {
+    if (platform.empty()) return source.top();
+    return oci::load_image(source, platform_or_host(platform)).manifest_blob;
 }
 
 registry::Reference registry_reference(const std::string& text, const std::string& command) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "oci/image_source.hpp"
 #include "oci/json.hpp"
 #include "oci/platform.hpp"
 #include "registry/reference.hpp"
@@ -25,6 +26,10 @@ CLI::Option* add_image_argument(CLI::App& command, const std::string& name, std:
 void add_platform_flag(CLI::App& command, std::string& platform);
 // The platform asked for, else the host's.
 oci::Platform platform_or_host(const std::string& text);
+
+// What IMAGE names as stored (an index stays an index), or with --platform that platform's
+// image manifest.
+oci::ManifestBlob named_manifest(oci::ImageSource& source, const std::string& platform);
 
 // `text` as a registry reference, or a UsageError: `command` works on registries only.
 registry::Reference registry_reference(const std::string& text, const std::string& command);

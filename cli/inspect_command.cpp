@@ -129,9 +129,7 @@ int run_inspect(const InspectArgs& args) {
         std::cout << document_for_stdout(top.bytes);  // escaped on a terminal only
         return 0;
     }
-    auto platform =
-        args.platform.empty() ? oci::Platform::host() : oci::Platform::parse(args.platform);
-    auto image = oci::load_image(*source, platform);
+    auto image = oci::load_image(*source, platform_or_host(args.platform));
     if (args.config) {
         std::cout << document_for_stdout(image.config.to_json()) << '\n';
     } else if (args.json) {

@@ -7,7 +7,6 @@
 #include "cli/image_args.hpp"
 #include "cli/registry_flags.hpp"
 #include "cli/terminal_text.hpp"
-#include "oci/image.hpp"
 
 namespace cairn::cli {
 
@@ -22,10 +21,7 @@ struct ManifestArgs {
 int run_manifest(const ManifestArgs& args) {
     assemble::Transports transports(args.registry.transport_options());
     auto source = transports.open_source(assemble::ImageReference::parse(args.image));
-    oci::ManifestBlob blob = args.platform.empty()
-                                 ? source->top()
-                                 : oci::load_image(*source, platform_or_host(args.platform))
-                                       .manifest_blob;
+    auto blob = named_manifest(*source, args.platform);
     std::cout << document_for_stdout(blob.bytes) << std::flush;
     return 0;
 }

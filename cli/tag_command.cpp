@@ -2,6 +2,7 @@
 // tag): the manifest is written again under the new tag, no blob moves.
 #include <iostream>
 
+#include "assemble/build/tag_template.hpp"
 #include "assemble/transport/transport.hpp"
 #include "cli/commands.hpp"
 #include "cli/image_args.hpp"
@@ -23,12 +24,8 @@ struct TagArgs {
     RegistryFlags registry;
 };
 
-// The distribution spec's tag grammar: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}.
 void check_tag(const std::string& tag) {
-    auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-    bool valid = !tag.empty() && tag.size() <= 128 && word(tag.front());
-    for (char c : tag) valid = valid && (word(c) || c == '.' || c == '-');
-    if (!valid) {
+    if (!assemble::is_valid_tag(tag)) {
         throw UsageError("NEWTAG \"" + tag + "\" is not a tag (letters, digits, '_', '.', '-'; " +
                          "to put an image in another repository, use cairn copy)");
     }

@@ -62,7 +62,8 @@ Image load_image(ImageSource& source, const Platform& platform) {
     }
     return Image{.manifest_blob = std::move(blob),
                  .manifest = std::move(manifest),
-                 .config = std::move(config)};
+                 .config = std::move(config),
+                 .config_bytes = std::move(config_bytes)};
 }
 
 }  // namespace cairn::oci

@@ -1,6 +1,8 @@
 // A single-platform image read from a source: its manifest, as stored and as parsed, and its
-// config.
+// config, as stored and as parsed.
 #pragma once
+
+#include <string>
 
 #include "oci/image_config.hpp"
 #include "oci/image_source.hpp"
@@ -12,6 +14,7 @@ struct Image {
     ManifestBlob manifest_blob;
     Manifest manifest;
     ImageConfig config;
+    std::string config_bytes;  // the config blob as stored (`config` is parsed from it)
 };
 
 // Reads the image `source` names. An index (nested ones too) resolves to the entry for

@@ -140,10 +140,20 @@ bool WorkspaceNames::owns(std::string_view entry) const {
     return name.starts_with("lib") && crates.contains(name.substr(3));
 }
 
-WorkspaceNames workspace_names(const CargoSection& cargo) {
-    std::vector<std::string> argv{"cargo", "metadata", "--no-deps", "--format-version",
-                                  "1",     "--offline"};
-    auto output = registry::capture_output(argv, cargo.dir);
+namespace {
+
+const std::vector<std::string> kCargoMetadata{"cargo", "metadata", "--no-deps", "--format-version",
+                                              "1",     "--offline"};
+
+// How errors name the document: "the output of `cargo metadata …` in DIR".
+std::string cargo_metadata_what(const fs::path& dir) {
+    return "the output of `" + registry::command_text(kCargoMetadata) + "` in " + dir.string();
+}
+
+}  // namespace
+
+oci::json::Document cargo_metadata(const fs::path& dir) {
+    auto output = registry::capture_output(kCargoMetadata, dir);
     // stdout and stderr come merged: the document is the one line that is a JSON object.
     std::string_view document;
     for (std::size_t start = 0; start < output.size();) {
@@ -153,10 +163,14 @@ WorkspaceNames workspace_names(const CargoSection& cargo) {
         if (line.starts_with('{')) document = line;
         start = end + 1;
     }
-    std::string what =
-        "the output of `" + registry::command_text(argv) + "` in " + cargo.dir.string();
+    auto what = cargo_metadata_what(dir);
     if (document.empty()) throw Error(what + " holds no JSON document");
-    auto metadata = oci::json::parse_object(document, what, 256u << 20);
+    return oci::json::parse_object(document, what, 256u << 20);
+}
+
+WorkspaceNames workspace_names(const CargoSection& cargo) {
+    auto metadata = cargo_metadata(cargo.dir);
+    auto what = cargo_metadata_what(cargo.dir);
     WorkspaceNames names;
     const auto* packages = oci::json::optional_array(metadata, "packages", what);
     if (packages == nullptr) throw Error(what + " lists no packages");

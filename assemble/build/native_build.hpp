@@ -10,6 +10,7 @@
 
 #include "assemble/build/build_config.hpp"
 #include "oci/error.hpp"
+#include "oci/json.hpp"
 
 namespace cairn::assemble {
 
@@ -63,6 +64,10 @@ struct WorkspaceNames {
 
 // Asks `cargo metadata --no-deps` (offline, no build) in cargo.dir.
 WorkspaceNames workspace_names(const CargoSection& cargo);
+
+// `cargo metadata --no-deps --offline` of the workspace in `dir`, parsed (cargo's warnings,
+// which come merged with the document, left aside). A failure is an Error naming the command.
+oci::json::Document cargo_metadata(const std::filesystem::path& dir);
 
 // Runs the builds the config names, cargo and npm at once. SOURCE_DATE_EPOCH and the rest of
 // cairn's environment pass through. A failure is a ToolFailure; when both fail, cargo's is

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <sstream>
 
+#include "assemble/build/native_build.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
 #include "oci/json.hpp"
-#include "registry/child_process.hpp"
 
 namespace cairn::assemble {
 
@@ -17,13 +17,6 @@ namespace {
 
 constexpr std::size_t kMaxPackageJson = 4 << 20;
 constexpr std::size_t kMaxScriptFile = 1 << 20;
-
-oci::json::Document parse_json(const std::string& text, const std::string& what) {
-    oci::json::Document document;
-    document.Parse(text.data(), text.size());
-    if (document.HasParseError() || !document.IsObject()) throw Error(what + " is not a JSON object");
-    return document;
-}
 
 std::string string_member(const oci::json::Value& object, const char* key) {
     auto member = object.FindMember(key);
@@ -42,9 +35,7 @@ std::string toml_string(const std::string& text) {
 
 // The workspace's binaries, and its package name when it is one package.
 CargoFacts cargo_facts(const fs::path& project, std::string& name) {
-    auto text = registry::capture_output(
-        {"cargo", "metadata", "--no-deps", "--offline", "--format-version", "1"}, project);
-    auto document = parse_json(text, "the output of cargo metadata");
+    auto document = cargo_metadata(project);
     CargoFacts facts;
     auto packages = document.FindMember("packages");
     if (packages == document.MemberEnd() || !packages->value.IsArray()) return facts;
@@ -125,7 +116,9 @@ std::optional<NpmFacts> npm_facts(const fs::path& project) {
     for (const auto& dir : candidates) {
         auto file = dir / "package.json";
         if (!fs::is_regular_file(file, ec)) continue;
-        auto package = parse_json(oci::read_small_file(file, kMaxPackageJson), file.string());
+        auto package =
+            oci::json::parse_object(oci::read_small_file(file, kMaxPackageJson), file.string(),
+                                    kMaxPackageJson);
         NpmFacts facts;
         facts.dir = dir == project ? "." : dir.filename().string();
         guess_output(dir, package, facts);

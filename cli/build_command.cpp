@@ -68,6 +68,10 @@ void write_result(Writer& w, const assemble::BuildResult& r) {
     w.Uint64(r.bytes_skipped);
     w.Key("base_bytes_written");
     w.Uint64(r.base_bytes_written);
+    w.Key("dependencies_compiled");
+    w.StartArray();
+    for (const auto& crate : r.dependencies_compiled) w.String(crate);
+    w.EndArray();
     w.Key("layers");
     w.StartArray();
     for (const auto& layer : r.layers) {

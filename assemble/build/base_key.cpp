@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "assemble/build/build_view.hpp"
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
@@ -53,6 +54,8 @@ BaseKey BaseKey::of(const BaseKeyInputs& inputs) {
     field(hash, "features", std::to_string(features.size()));
     for (const auto& feature : features) field(hash, "feature", feature);
     field(hash, "base", inputs.base_digest);
+    // cargo's fingerprints hold the view's paths: a base made through another layout is stale.
+    if (inputs.cargo_lock) field(hash, "build-view", kBuildViewLayout);
     return BaseKey(std::string(hash.finish().hex()));
 }
 

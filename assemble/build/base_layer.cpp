@@ -3,9 +3,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <exception>
 #include <memory>
 
@@ -220,6 +224,35 @@ std::uint64_t copy_entry_data(archive* in, const ReadState& state, archive* out,
     }
 }
 
+// The restored files, dated as if the base had just been built: every mtime moved by one
+// amount, so that the newest is now and their order (which cargo compares) stays. cargo checks
+// a build script's rerun-if-changed files against its output's mtime, and on a fresh clone the
+// sources of a vendored crate are newer than a base built days ago: without the move, such a
+// crate (and all that depends on it) would be compiled again. cargo holds third-party sources
+// for unchanging (it never looks at their mtimes otherwise), and the base never holds the
+// project's own packages (workspace members and path dependencies), so no edit goes unseen.
+void shift_to_now(const std::vector<std::pair<fs::path, struct timespec>>& dated) {
+    if (dated.empty()) return;
+    auto nanoseconds = [](const struct timespec& t) {
+        return static_cast<__int128>(t.tv_sec) * 1000000000 + t.tv_nsec;
+    };
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    __int128 newest = nanoseconds(dated.front().second);
+    for (const auto& [path, mtime] : dated) newest = std::max(newest, nanoseconds(mtime));
+    auto shift = nanoseconds(now) - newest;
+    for (const auto& [path, mtime] : dated) {
+        auto moved = nanoseconds(mtime) + shift;
+        std::array<struct timespec, 2> times{
+            timespec{.tv_sec = 0, .tv_nsec = UTIME_OMIT},
+            timespec{.tv_sec = static_cast<time_t>(moved / 1000000000),
+                     .tv_nsec = static_cast<long>(moved % 1000000000)}};
+        if (moved < 0) times[1] = timespec{.tv_sec = 0, .tv_nsec = 0};
+        if (::utimensat(AT_FDCWD, path.c_str(), times.data(), AT_SYMLINK_NOFOLLOW) != 0)
+            throw Error(system_error_text("cannot date " + path.string(), errno));
+    }
+}
+
 }  // namespace
 
 std::vector<BasePart> base_parts(const BuildConfig& config, const fs::path& target_dir) {
@@ -294,6 +327,7 @@ std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BaseP
         state->fail("cannot read the base layer", in.get());
     }
     std::uint64_t restored = 0;
+    std::vector<std::pair<fs::path, struct timespec>> dated;  // files and links, as archived
     for (;;) {
         archive_entry* entry = nullptr;
         int status = archive_read_next_header(in.get(), &entry);
@@ -309,9 +343,14 @@ std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BaseP
             restored += copy_entry_data(in.get(), *state, out.get(), name);
         if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)
             throw Error("cannot restore " + where.string() + ": " + archive_message(out.get()));
+        if (archive_entry_filetype(entry) != AE_IFDIR) {
+            dated.emplace_back(where, timespec{.tv_sec = archive_entry_mtime(entry),
+                                               .tv_nsec = archive_entry_mtime_nsec(entry)});
+        }
     }
     if (archive_write_close(out.get()) < ARCHIVE_WARN)
         throw Error("cannot finish restoring the base: " + archive_message(out.get()));
+    shift_to_now(dated);
     return restored;
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "assemble/build/base_key.hpp"
 #include "assemble/build/base_layer.hpp"
 #include "assemble/build/build_config.hpp"
+#include "assemble/build/build_view.hpp"
 #include "assemble/build/cache.hpp"
 #include "assemble/build/native_build.hpp"
 #include "assemble/build/tool_log.hpp"
@@ -52,6 +54,7 @@ struct Build {
     oci::Image base;
     fs::path cache_dir = cache_directory();
     fs::path target_dir;
+    std::optional<WorkspaceNames> workspace;  // read once the build directories are held
     std::vector<BasePart> parts;
     BuildResult result;
 
@@ -207,8 +210,8 @@ void store_base(Build& build, const BaseCache& cache) {
     // The base is packed after the whole build; the workspace's own crates stay out of it, as
     // they change with every commit and would only make the base bigger.
     auto parts = build.parts;
-    if (build.config.cargo) {
-        auto workspace = std::make_shared<WorkspaceNames>(workspace_names(*build.config.cargo));
+    if (build.workspace) {
+        auto workspace = std::make_shared<WorkspaceNames>(*build.workspace);
         for (auto& part : parts) {
             if (!part.member.starts_with("cargo/")) continue;
             part.leave_out = [workspace](std::string_view entry) { return workspace->owns(entry); };
@@ -287,6 +290,57 @@ void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& s
 fs::path log_directory(const Build& build) {
     auto project = oci::Digest::of(build.config.project_dir.string());
     return build.cache_dir / "logs" / std::string(project.hex().substr(0, 16));
+}
+
+// cargo runs through the project's build view (build_view.hpp), so that neither its fingerprints
+// nor the binaries hold this machine's paths; the view is held until cargo is done.
+std::optional<BuildView> open_build_view(Build& build) {
+    if (!build.config.cargo) return std::nullopt;
+    const auto& cargo = *build.config.cargo;
+    build.workspace = workspace_names(cargo);
+    BuildViewPlan plan{.cargo_dir = fs::canonical(cargo.dir),
+                       .cargo_home = user_cargo_home(),
+                       .target_dir = build.target_dir};
+    plan.anchor = common_ancestor({fs::canonical(build.config.project_dir), plan.cargo_dir,
+                                   fs::weakly_canonical(build.workspace->root)});
+    for (const auto& config : configs_above(plan.anchor, plan.cargo_home)) {
+        build.say("warning: cargo does not read " + config.string() + " in the build view " +
+                  "(it lies above " + plan.anchor.string() + "): move its settings into the " +
+                  "project's .cargo/config.toml or CARGO_HOME");
+    }
+    return std::optional<BuildView>(std::in_place, build_view_root(), build.config.image.name,
+                                    plan, [&build] {
+                                        build.say("waiting for another build of " +
+                                                  build.config.image.name +
+                                                  " to finish with its build view");
+                                    });
+}
+
+// The app's builds, cargo and npm at once. The dependencies cargo compiled on the way are the
+// base's work, and their time is counted there.
+void run_app_build(Build& build) {
+    auto start = Clock::now();
+    auto view = open_build_view(build);
+    NativeBuildOptions options{.target_dir = build.target_dir, .log_dir = log_directory(build)};
+    if (view) {
+        options.target_dir = view->target_dir();
+        options.cargo_dir = view->cargo_dir();
+        options.cargo_home = view->cargo_home();
+        options.rustflags = view->remap_flags();
+        options.workspace = &*build.workspace;
+    }
+    auto report = run_native_build(build.config, options, [&build](std::string_view line) {
+        build.say(std::string(line));
+    });
+    build.result.times.app_build = seconds_since(start) - report.dependency_seconds;
+    build.result.times.base += report.dependency_seconds;
+    build.result.dependencies_compiled = report.dependencies_compiled;
+    if (!report.dependencies_compiled.empty()) {
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.1f", report.dependency_seconds);
+        build.say("base: cargo compiled " + std::to_string(report.dependencies_compiled.size()) +
+                  " dependencies in " + seconds + " s");
+    }
 }
 
 void deploy(Build& build) {
@@ -413,16 +467,13 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     // A project of files alone has nothing to compile, so no base to look for or make.
     auto base_plan = build.parts.empty() ? BasePlan{} : prepare_base(build, cache);
 
-    auto start = Clock::now();
     build.phase("app build");
-    run_native_build(build.config, {.target_dir = build.target_dir, .log_dir = log_directory(build)},
-                     [&build](std::string_view line) { build.say(std::string(line)); });
-    build.result.times.app_build = seconds_since(start);
+    run_app_build(build);
     if (base_plan.make) store_base(build, cache);
     if (base_plan.share) push_base(build, cache);
 
     build.phase("layers");
-    start = Clock::now();
+    auto start = Clock::now();
     oci::BlobStore store(build.cache_dir);
     // The output layout (by default cairn-out/ in the project), the cache and --metrics may lie
     // in a [[files]] directory: they change with every run, so no layer takes them.

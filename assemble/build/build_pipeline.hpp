@@ -65,6 +65,9 @@ struct BuildResult {
     std::uint64_t bytes_written = 0;       // every byte uploaded (or written): base and image
     std::uint64_t bytes_skipped = 0;       // blobs the target had already, or mounted
     std::uint64_t base_bytes_written = 0;  // of bytes_written, the base's
+    // Third-party crates cargo compiled rather than found fresh ("fnv v1.0.7"): none when a base
+    // was reused whole.
+    std::vector<std::string> dependencies_compiled;
     bool deployed = false;
     PhaseTimes times;
     std::optional<BuildPlan> plan;  // with --dry-run, and then nothing else was done

@@ -3,10 +3,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include <toml++/toml.h>
 
 #include "assemble/build/tool_log.hpp"
 #include "oci/digest.hpp"
@@ -49,12 +53,22 @@ fs::path log_file(const fs::path& log_dir, const std::vector<std::string>& argv)
 // Runs one step; a non-zero exit is a ToolFailure naming the tool's first error and the log of
 // all its output (in `log_dir`, when given). Once the other tool failed (options.cancelled), no
 // step starts.
+// Errors name the step as the user would run it: `shown` (argv without what cairn adds) in
+// `shown_directory` (the real one, not the build view); empty: argv in options.directory.
+struct StepName {
+    std::vector<std::string> argv;
+    fs::path directory;
+};
+
 void run_step(const std::vector<std::string>& argv, registry::ProcessOptions options,
-              const std::function<void(std::string_view)>& on_line, const fs::path& log_dir) {
+              const std::function<void(std::string_view)>& on_line, const fs::path& log_dir,
+              const StepName& shown = {}) {
+    const auto& shown_argv = shown.argv.empty() ? argv : shown.argv;
+    const auto& shown_directory = shown.directory.empty() ? options.directory : shown.directory;
     if (options.cancelled && options.cancelled->load())
-        throw Error("`" + registry::command_text(argv) + "` not started: the other tool failed");
+        throw Error("`" + registry::command_text(shown_argv) + "` not started: the other tool failed");
     options.keep_lines = 20;
-    ToolLog log(log_file(log_dir, argv));
+    ToolLog log(log_file(log_dir, shown_argv));
     auto result = registry::run_process(argv, options, [&](std::string_view line) {
         log.line(line);
         if (on_line) on_line(line);
@@ -66,22 +80,81 @@ void run_step(const std::vector<std::string>& argv, registry::ProcessOptions opt
         on_line("the first error, again:");
         for (const auto& line : log.first_errors()) on_line("  " + line);
     }
-    std::string message = "`" + registry::command_text(argv) + "` in " +
-                          options.directory.string() + " failed with exit status " +
+    std::string message = "`" + registry::command_text(shown_argv) + "` in " +
+                          shown_directory.string() + " failed with exit status " +
                           std::to_string(result.exit_status);
     if (auto summary = log.summary(result.tail); !summary.empty()) message += ": " + summary;
     throw ToolFailure(message, result.exit_status, result.tail);
 }
 
-void build_cargo(const CargoSection& cargo, const fs::path& target_dir, const fs::path& log_dir,
-                 const std::atomic<bool>& cancelled,
+using Clock = std::chrono::steady_clock;
+
+// Watches cargo's "Compiling NAME vVERSION" lines for when the third-party crates are done.
+class DependencyClock {
+  public:
+    explicit DependencyClock(const WorkspaceNames* workspace) : workspace_(workspace) {}
+
+    void line(std::string_view line) {
+        if (workspace_ == nullptr) return;
+        auto at = line.find_first_not_of(' ');
+        if (at == std::string_view::npos || line.substr(at).rfind("Compiling ", 0) != 0) return;
+        auto unit = line.substr(at + 10);
+        auto name = unit.substr(0, unit.find(' '));
+        if (workspace_->packages.contains(std::string(name))) {
+            if (last_dependency_ && !member_after_) member_after_ = Clock::now();
+            return;
+        }
+        dependencies_.emplace_back(unit.substr(0, unit.find(" (")));
+        last_dependency_ = Clock::now();
+        member_after_.reset();
+    }
+
+    void finish(NativeBuildReport& report) const {
+        report.dependencies_compiled = dependencies_;
+        if (dependencies_.empty()) return;
+        auto done = member_after_.value_or(Clock::now());
+        report.dependency_seconds = std::chrono::duration<double>(done - start_).count();
+    }
+
+  private:
+    const WorkspaceNames* workspace_;
+    Clock::time_point start_ = Clock::now();
+    std::vector<std::string> dependencies_;
+    std::optional<Clock::time_point> last_dependency_;
+    std::optional<Clock::time_point> member_after_;
+};
+
+// A TOML basic string.
+std::string toml_string(std::string_view text) {
+    std::string quoted = "\"";
+    for (char c : text) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+void build_cargo(const CargoSection& cargo, const NativeBuildOptions& options,
+                 const std::atomic<bool>& cancelled, NativeBuildReport& report,
                  const std::function<void(std::string_view)>& on_line) {
-    registry::ProcessOptions options{
-        .directory = cargo.dir,
-        .env = {{"CARGO_TARGET_DIR", target_dir.string()}, {"CARGO_TERM_COLOR", "never"}},
+    registry::ProcessOptions process{
+        .directory = options.cargo_dir.empty() ? cargo.dir : options.cargo_dir,
+        .env = {{"CARGO_TARGET_DIR", target_directory(cargo, options).string()},
+                {"CARGO_TERM_COLOR", "never"}},
         .unset = kWithheld,
         .cancelled = &cancelled};
-    run_step(cargo_build_command(cargo), options, on_line, log_dir);
+    if (!options.cargo_home.empty()) process.env["CARGO_HOME"] = options.cargo_home.string();
+    StepName shown{.argv = cargo_build_command(cargo), .directory = cargo.dir};
+    auto argv = shown.argv;
+    auto rustflags = rustflags_setting(options.rustflags);
+    for (auto& variable : rustflags.env) process.env.insert(std::move(variable));
+    argv.insert(argv.end(), rustflags.args.begin(), rustflags.args.end());
+    DependencyClock clock(options.workspace);
+    run_step(argv, process, [&](std::string_view line) {
+        clock.line(line);
+        if (on_line) on_line(line);
+    }, options.log_dir, shown);
+    clock.finish(report);
 }
 
 void build_npm(const NpmSection& npm, bool install, const fs::path& log_dir,
@@ -130,6 +203,33 @@ std::vector<std::string> cargo_build_command(const CargoSection& cargo) {
     return argv;
 }
 
+RustflagsSetting rustflags_setting(const std::vector<std::string>& rustflags) {
+    RustflagsSetting setting;
+    if (rustflags.empty()) return setting;
+    if (const char* encoded = std::getenv("CARGO_ENCODED_RUSTFLAGS"); encoded != nullptr) {
+        std::string value = encoded;
+        for (const auto& flag : rustflags) value += (value.empty() ? "" : "\x1f") + flag;
+        setting.env["CARGO_ENCODED_RUSTFLAGS"] = value;
+    } else if (const char* spaced = std::getenv("RUSTFLAGS"); spaced != nullptr) {
+        // Said again encoded (cargo splits RUSTFLAGS on spaces, and a path may hold one).
+        std::string value;
+        std::string_view rest = spaced;
+        while (!rest.empty()) {
+            auto end = rest.find(' ');
+            auto flag = rest.substr(0, end);
+            if (!flag.empty()) value += (value.empty() ? "" : "\x1f") + std::string(flag);
+            rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        }
+        for (const auto& flag : rustflags) value += (value.empty() ? "" : "\x1f") + flag;
+        setting.env["CARGO_ENCODED_RUSTFLAGS"] = value;
+    } else {
+        std::string array;
+        for (const auto& flag : rustflags) array += (array.empty() ? "" : ", ") + toml_string(flag);
+        setting.args = {"--config", "build.rustflags=[" + array + "]"};
+    }
+    return setting;
+}
+
 bool WorkspaceNames::owns(std::string_view entry) const {
     // cargo's names end in "-<metadata hash>" and perhaps an extension; the hash never holds a
     // "-", so the name is what comes before the last one.
@@ -172,6 +272,7 @@ WorkspaceNames workspace_names(const CargoSection& cargo) {
     auto metadata = cargo_metadata(cargo.dir);
     auto what = cargo_metadata_what(cargo.dir);
     WorkspaceNames names;
+    names.root = oci::json::required_string(metadata, "workspace_root", what);
     const auto* packages = oci::json::optional_array(metadata, "packages", what);
     if (packages == nullptr) throw Error(what + " lists no packages");
     for (const auto& package : packages->GetArray()) {
@@ -184,6 +285,29 @@ WorkspaceNames workspace_names(const CargoSection& cargo) {
             auto crate = oci::json::required_string(target, "name", what);
             std::replace(crate.begin(), crate.end(), '-', '_');
             names.crates.insert(crate);
+        }
+    }
+    // Path dependencies outside the workspace are the project's code too: they change with its
+    // commits (Cargo.lock does not), so they are built with it, never kept in a base. Cargo.lock
+    // lists them, with the members, as the packages without a source.
+    auto lock = names.root / "Cargo.lock";
+    std::error_code ec;
+    if (fs::is_regular_file(lock, ec)) {
+        try {
+            auto document = toml::parse(oci::read_small_file(lock, 256u << 20), lock.string());
+            if (const auto* packages = document["package"].as_array()) {
+                for (const auto& package : *packages) {
+                    const auto* table = package.as_table();
+                    if (table == nullptr || table->contains("source")) continue;
+                    auto name = (*table)["name"].value<std::string>();
+                    if (!name) continue;
+                    names.packages.insert(*name);
+                    std::replace(name->begin(), name->end(), '-', '_');
+                    names.crates.insert(*name);
+                }
+            }
+        } catch (const toml::parse_error& error) {
+            throw Error(lock.string() + " is not valid TOML: " + std::string(error.description()));
         }
     }
     return names;
@@ -201,8 +325,9 @@ bool npm_install_needed(const NpmSection& npm) {
     return oci::read_small_file(stamp, 1024) != package_lock_digest(npm);
 }
 
-void run_native_build(const BuildConfig& config, const NativeBuildOptions& options,
-                      const BuildOutput& output) {
+NativeBuildReport run_native_build(const BuildConfig& config, const NativeBuildOptions& options,
+                                   const BuildOutput& output) {
+    NativeBuildReport report;
     std::mutex lock;
     auto prefixed = [&](std::string prefix) {
         return [&, prefix](std::string_view line) {
@@ -234,15 +359,14 @@ void run_native_build(const BuildConfig& config, const NativeBuildOptions& optio
     }
     if (config.cargo) {
         try {
-            build_cargo(*config.cargo, target_directory(*config.cargo, options), options.log_dir,
-                        cancelled,
-                        prefixed("cargo| "));
+            build_cargo(*config.cargo, options, cancelled, report, prefixed("cargo| "));
         } catch (...) {
             failed(std::current_exception());
         }
     }
     if (npm_thread) npm_thread->join();
     if (first_error) std::rethrow_exception(first_error);
+    return report;
 }
 
 }  // namespace cairn::assemble

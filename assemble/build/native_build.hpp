@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -25,14 +26,52 @@ class ToolFailure : public Error {
     std::vector<std::string> tail;
 };
 
-// Where cargo puts its output: CARGO_TARGET_DIR, chosen by cairn.
+// The workspace's own packages, by the names cargo gives their output: a package's name in
+// ".fingerprint/<package>-<hash>" and "build/<package>-<hash>", its targets' crate names ("-"
+// made "_") in "deps/lib<crate>-<hash>.rlib" and "deps/<crate>-<hash>". What is not theirs in
+// those directories is the third-party build output a base keeps.
+struct WorkspaceNames {
+    std::set<std::string> packages;
+    std::set<std::string> crates;
+    std::filesystem::path root;  // the workspace root, as cargo metadata names it
+
+    // Whether `entry`, a name directly under deps/, .fingerprint/ or build/, is the workspace's.
+    bool owns(std::string_view entry) const;
+};
+
+// How the app's builds run. By default cargo runs in cargo.dir with CARGO_HOME as inherited;
+// a build runs it through the build view (build_view.hpp) instead.
 struct NativeBuildOptions {
     std::filesystem::path target_dir;  // empty: <cargo.dir>/target
+    std::filesystem::path cargo_dir;   // where cargo runs; empty: cargo.dir
+    std::filesystem::path cargo_home;  // empty: as inherited
+    // Added to the rustflags the user gives cargo, wherever they come from (see rustflags_env).
+    std::vector<std::string> rustflags;
+    // Tells the dependencies' compiles from the workspace's (NativeBuildReport); may be null.
+    const WorkspaceNames* workspace = nullptr;
     // Run `npm ci` even when node_modules exists (package-lock.json changed since the last).
     bool npm_install = false;
     // Where each step's whole output is kept (cargo-build.log, npm-ci.log, …); empty: nowhere.
     std::filesystem::path log_dir;
 };
+
+// What the builds did that belongs to the base: the third-party crates cargo compiled (rather
+// than found fresh), and how long from cargo's start until they were done (the first workspace
+// crate started after the last of them, else cargo's end).
+struct NativeBuildReport {
+    std::vector<std::string> dependencies_compiled;  // "fnv v1.0.7", in cargo's order
+    double dependency_seconds = 0;
+};
+
+// `rustflags` added to the user's own, for cargo's environment and command line. RUSTFLAGS and
+// CARGO_ENCODED_RUSTFLAGS replace the config's build.rustflags when set, so the one set is
+// extended (returned as an environment variable); else `--config build.rustflags=[…]` is
+// returned as arguments, which cargo joins to the config files' array.
+struct RustflagsSetting {
+    std::map<std::string, std::string> env;
+    std::vector<std::string> args;
+};
+RustflagsSetting rustflags_setting(const std::vector<std::string>& rustflags);
 
 // One line of a tool's output, prefixed: "cargo| …", "npm| ". Called from the build threads,
 // one line at a time (never two at once).
@@ -50,19 +89,7 @@ std::filesystem::path target_directory(const CargoSection& cargo,
 // The argv of the cargo build.
 std::vector<std::string> cargo_build_command(const CargoSection& cargo);
 
-// The workspace's own packages, by the names cargo gives their output: a package's name in
-// ".fingerprint/<package>-<hash>" and "build/<package>-<hash>", its targets' crate names ("-"
-// made "_") in "deps/lib<crate>-<hash>.rlib" and "deps/<crate>-<hash>". What is not theirs in
-// those directories is the third-party build output a base keeps.
-struct WorkspaceNames {
-    std::set<std::string> packages;
-    std::set<std::string> crates;
-
-    // Whether `entry`, a name directly under deps/, .fingerprint/ or build/, is the workspace's.
-    bool owns(std::string_view entry) const;
-};
-
-// Asks `cargo metadata --no-deps` (offline, no build) in cargo.dir.
+// Asks `cargo metadata --no-deps` (offline, no build) in cargo.dir: the names and the root.
 WorkspaceNames workspace_names(const CargoSection& cargo);
 
 // `cargo metadata --no-deps --offline` of the workspace in `dir`, parsed (cargo's warnings,
@@ -72,8 +99,8 @@ oci::json::Document cargo_metadata(const std::filesystem::path& dir);
 // Runs the builds the config names, cargo and npm at once. SOURCE_DATE_EPOCH and the rest of
 // cairn's environment pass through. A failure is a ToolFailure; when both fail, cargo's is
 // reported.
-void run_native_build(const BuildConfig& config, const NativeBuildOptions& options,
-                      const BuildOutput& output);
+NativeBuildReport run_native_build(const BuildConfig& config, const NativeBuildOptions& options,
+                                   const BuildOutput& output);
 
 // Whether `npm ci` is needed: no stamp of a finished `npm ci` in node_modules, or one made
 // for other package-lock.json content.

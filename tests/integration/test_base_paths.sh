@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The base works at any checkout path with any CARGO_HOME. A project whose dependencies are
+# vendored in the checkout (a directory source, one crate with a build script) and one that is a
+# git dependency (checked out under CARGO_HOME) is built at one path and its base pushed; a fresh
+# agent (another, deeper checkout path, another CARGO_HOME, an empty cache) restores the base,
+# compiles none of the dependencies and makes the same image. No checkout, CARGO_HOME or temp
+# path is left in the image's files, and the user's checkout and CARGO_HOME are left as they were.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry_lib.sh"
+SAMPLE=${CAIRN_SOURCE_DIR:-$(dirname "$0")/../..}/testdata/sample
+[[ -f $SAMPLE/cairn.toml ]] || skip "testdata/sample is missing"
+for tool in cargo rustc git jq skopeo tar; do
+    command -v "$tool" >/dev/null || skip "$tool is missing (scripts/toolchain.sh installs the build tools)"
+done
+DEBIAN=/usr/share/cargo/registry
+for crate in fnv-1.0.7 itoa-1.0.1 percent-encoding-2.2.0 libc-0.2.139; do
+    [[ -d $DEBIAN/$crate ]] || skip "$DEBIAN/$crate is missing (scripts/toolchain.sh installs Debian's crates)"
+done
+CAIRN_TIMEOUT=600
+unset SOURCE_DATE_EPOCH LOCAL_ONLY REBUILD_BASE RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+registry_start builds open
+make_busybox_base "$WORK/base" busybox
+
+# A git dependency, as a file:// repository (the same URL on every agent, as a real one is).
+GIT_CRATE=$WORK/git/greeting
+mkdir -p "$GIT_CRATE/src"
+cat >"$GIT_CRATE/Cargo.toml" <<'EOF'
+[package]
+name = "greeting"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+EOF
+printf 'pub fn greeting() -> &%sstatic str { "hello from git" }\n' "'" >"$GIT_CRATE/src/lib.rs"
+git -C "$GIT_CRATE" init -q && git -C "$GIT_CRATE" add -A &&
+    git -C "$GIT_CRATE" -c user.name=t -c user.email=t@example.invalid commit -qm greeting
+
+# The sample, without its UI (this test is about cargo), its crates vendored in the checkout,
+# libc (which has a build script) added, and the git dependency.
+PROJECT_A=$WORK/agent-a/sample
+mkdir -p "$PROJECT_A/vendor"
+(cd "$SAMPLE" && tar --exclude=./target --exclude=./ui --exclude=./cairn-out -cf - .) |
+    tar -xf - -C "$PROJECT_A"
+for crate in fnv-1.0.7 itoa-1.0.1 percent-encoding-2.2.0 libc-0.2.139; do
+    cp -r "$DEBIAN/$crate" "$PROJECT_A/vendor/"
+done
+cat >"$PROJECT_A/.cargo/config.toml" <<'EOF'
+[source.crates-io]
+replace-with = "vendored"
+
+[source.vendored]
+directory = "vendor"
+EOF
+sed -i -e '/^\[npm\]/,/^$/d' -e "s|^base = .*|base = \"oci:$WORK/base:busybox\"|" -e 's|^registry = "127.0.0.1:5000"|registry = "'"$REGISTRY_HOST"'"|' \
+    -e '/^deploy = /d' "$PROJECT_A/cairn.toml"
+sed -i -e 's|^itoa = .*|&\nlibc = "0.2"\ngreeting = { git = "file://'"$GIT_CRATE"'" }|' "$PROJECT_A/Cargo.toml"
+# The git crate and libc are really linked in: the server logs the greeting and its pid at start.
+sed -i '0,/^fn main() {/s||fn main() {\n    eprintln!("{} (pid {})", greeting::greeting(), unsafe { libc::getpid() });|' \
+    "$PROJECT_A/src/main.rs"
+grep -q 'greeting::greeting()' "$PROJECT_A/src/main.rs" || fail "could not add the greeting to main.rs"
+(cd "$PROJECT_A" && CARGO_HOME=$WORK/home-lock cargo generate-lockfile -q) ||
+    fail "cargo generate-lockfile failed in $PROJECT_A"
+grep -q 'name = "greeting"' "$PROJECT_A/Cargo.lock" || fail "the git dependency is not in Cargo.lock"
+git -C "$PROJECT_A" init -q && git -C "$PROJECT_A" add -A &&
+    git -C "$PROJECT_A" -c user.name=t -c user.email=t@example.invalid commit -qm sample
+
+# The fresh agent's checkout: a clone at another, deeper path (new mtimes, as CI's clones have).
+PROJECT_B=$WORK/agent-b/builds/much/deeper/sample
+mkdir -p "$(dirname "$PROJECT_B")"
+git clone -q "$PROJECT_A" "$PROJECT_B"
+
+agent_a() { CARGO_HOME=$WORK/home-a CAIRN_CACHE=$WORK/cache-a "$@"; }
+agent_b() { CARGO_HOME=$WORK/home-b CAIRN_CACHE=$WORK/cache-b "$@"; }
+
+checkout_listing() { (cd "$1" && find . -mindepth 1 -path ./target -prune -o -path ./.git -prune -o -printf '%p %y %s %T@\n' | sort); }
+checkout_listing "$PROJECT_A" >"$WORK/listing-before"
+
+agent_a cairn_ok build dev -C "$PROJECT_A" --json --no-deploy
+cp "$OUT" "$WORK/a.json"
+assert_eq true "$(jq -r .base_built "$WORK/a.json")" "agent A builds the base"
+compiled_a=$(jq -r '.dependencies_compiled | join(",")' "$WORK/a.json")
+for crate in fnv itoa percent-encoding libc greeting; do
+    assert_contains "$compiled_a" "$crate v" "agent A compiles $crate into the base"
+done
+checkout_listing "$PROJECT_A" >"$WORK/listing-after"
+diff "$WORK/listing-before" "$WORK/listing-after" >"$WORK/listing-diff" ||
+    fail "the build changed the checkout (but for target/): $(head -5 "$WORK/listing-diff" | tr '\n' ' ')"
+[[ -d $WORK/home-a/git/checkouts ]] || fail "the git dependency was not checked out under agent A's CARGO_HOME"
+
+agent_b cairn_ok build dev -C "$PROJECT_B" --json --no-deploy
+cp "$OUT" "$WORK/b.json"
+assert_eq true "$(jq -r .base_restored "$WORK/b.json")" "agent B restores the base from the registry"
+assert_eq false "$(jq -r .base_built "$WORK/b.json")" "agent B does not build a base"
+assert_eq "" "$(jq -r '.dependencies_compiled | join(",")' "$WORK/b.json")" "agent B compiles no dependency"
+assert_eq "$(jq -r .base_key "$WORK/a.json")" "$(jq -r .base_key "$WORK/b.json")" "one base key on both agents"
+assert_eq "$(jq -r .digest "$WORK/a.json")" "$(jq -r .digest "$WORK/b.json")" "both agents make the same image"
+
+# No machine path in the image's files: the checkouts, the CARGO_HOMEs, the temp directory and
+# the build view are all absent from every layer's contents.
+tag=$(jq -r .tag "$WORK/b.json")
+skopeo copy -q --src-tls-verify=false "docker://$REGISTRY_HOST/sample:$tag" "oci:$WORK/pulled:it" ||
+    fail "skopeo could not copy the image"
+mkdir -p "$WORK/files"
+for blob in $(jq -r '.layers[].digest' "$WORK/pulled/blobs/sha256/$(jq -r '.manifests[0].digest' "$WORK/pulled/index.json" | cut -d: -f2)" | cut -d: -f2); do
+    decompress "$WORK/pulled/blobs/sha256/$blob" | tar -xf - -C "$WORK/files"
+done
+assert_exists "$WORK/files/app/sample-server" "the server binary is in the image"
+grep -qaF "hello from git" "$WORK/files/app/sample-server" || fail "the git dependency is not linked into the server"
+for machine_path in "$WORK" "$PROJECT_A" "$PROJECT_B" "$WORK/home-a" "$WORK/home-b" /tmp/cairn-view "${TMPDIR:-/tmp}/cairn-"; do
+    if grep -rlaF -- "$machine_path" "$WORK/files" >/dev/null; then
+        fail "the image's files hold the machine path $machine_path: $(grep -rlaF -- "$machine_path" "$WORK/files" | head -3 | tr '\n' ' ')"
+    fi
+done
+note "agent A compiled: $compiled_a"

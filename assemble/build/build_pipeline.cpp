@@ -207,8 +207,9 @@ BasePlan prepare_base(Build& build, const BaseCache& cache) {
 void store_base(Build& build, const BaseCache& cache) {
     build.phase("base");
     auto start = Clock::now();
-    // The base is packed after the whole build; the workspace's own crates stay out of it, as
-    // they change with every commit and would only make the base bigger.
+    // The base is packed after the whole build; the workspace's own crates and path dependencies
+    // stay out of it, as they change with every commit: kept, they would make the base bigger
+    // and, dated by the restore (base_layer.cpp), could hide an edit.
     auto parts = build.parts;
     if (build.workspace) {
         auto workspace = std::make_shared<WorkspaceNames>(*build.workspace);

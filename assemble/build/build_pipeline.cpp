@@ -157,6 +157,51 @@ std::vector<oci::DirectoryLock> lock_build_directories(const Build& build) {
     return locks;
 }
 
+// Where the tools' whole output goes: one directory per project in the cache, replaced by
+// each build (the project's own tree is left alone, and two projects keep theirs apart).
+fs::path log_directory(const Build& build) {
+    auto project = oci::Digest::of(build.config.project_dir.string());
+    return build.cache_dir / "logs" / std::string(project.hex().substr(0, 16));
+}
+
+// cargo runs through the project's build view (build_view.hpp), so that neither its fingerprints
+// nor the binaries hold this machine's paths; the view is held until cargo is done.
+// (build.target_dir must be set.)
+std::optional<BuildView> open_build_view(Build& build) {
+    if (!build.config.cargo) return std::nullopt;
+    const auto& cargo = *build.config.cargo;
+    build.workspace = workspace_names(cargo);
+    BuildViewPlan plan{.cargo_dir = fs::canonical(cargo.dir),
+                       .cargo_home = user_cargo_home(),
+                       .target_dir = build.target_dir};
+    plan.anchor = common_ancestor({fs::canonical(build.config.project_dir), plan.cargo_dir,
+                                   fs::weakly_canonical(build.workspace->root)});
+    for (const auto& config : configs_above(plan.anchor, plan.cargo_home)) {
+        build.say("warning: cargo does not read " + config.string() + " in the build view " +
+                  "(it lies above " + plan.anchor.string() + "): move its settings into the " +
+                  "project's .cargo/config.toml or CARGO_HOME");
+    }
+    return std::optional<BuildView>(std::in_place, build_view_root(), build.config.image.name,
+                                    plan, [&build] {
+                                        build.say("waiting for another build of " +
+                                                  build.config.image.name +
+                                                  " to finish with its build view");
+                                    });
+}
+
+// How cargo and npm run: cargo through the view, when there is one.
+NativeBuildOptions native_options(const Build& build, const std::optional<BuildView>& view) {
+    NativeBuildOptions options{.target_dir = build.target_dir, .log_dir = log_directory(build)};
+    if (view) {
+        options.target_dir = view->target_dir();
+        options.cargo_dir = view->cargo_dir();
+        options.cargo_home = view->cargo_home();
+        options.rustflags = view->remap_flags();
+        options.workspace = &*build.workspace;
+    }
+    return options;
+}
+
 // What becomes of the base after the app build.
 struct BasePlan {
     bool make = false;   // pack the build directories into a new base
@@ -164,7 +209,7 @@ struct BasePlan {
 };
 
 // Restores the base when one exists and the builds are not warm; says what is left to do.
-BasePlan prepare_base(Build& build, const BaseCache& cache) {
+BasePlan prepare_base(Build& build, const BaseCache& cache, const std::optional<BuildView>& view) {
     const auto& key = build.result.base_key;
     bool registry = !build.options.local_only;
     if (build.options.rebuild_base) {
@@ -196,6 +241,15 @@ BasePlan prepare_base(Build& build, const BaseCache& cache) {
         return plan;
     }
     auto start = Clock::now();
+    // A git dependency is checked out (and a registry crate unpacked) before the restore, so
+    // that the restored base, dated to now, is newer than its sources: else a build script that
+    // watches its files would run again, and its crate be compiled again. (Today's cargo already
+    // checks git dependencies out for `cargo metadata`, run when the view was made; this does
+    // not rely on it.)
+    if (build.config.cargo) {
+        if (auto problem = fetch_cargo_sources(*build.config.cargo, native_options(build, view)))
+            build.say("warning: " + *problem + " (the build goes on)");
+    }
     auto bytes = cache.restore(build.parts, build.meter());
     build.result.base_restored = true;
     build.result.times.base += seconds_since(start);
@@ -286,50 +340,11 @@ void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& s
     build.result.times.push = seconds_since(start);
 }
 
-// Where the tools' whole output goes: one directory per project in the cache, replaced by
-// each build (the project's own tree is left alone, and two projects keep theirs apart).
-fs::path log_directory(const Build& build) {
-    auto project = oci::Digest::of(build.config.project_dir.string());
-    return build.cache_dir / "logs" / std::string(project.hex().substr(0, 16));
-}
-
-// cargo runs through the project's build view (build_view.hpp), so that neither its fingerprints
-// nor the binaries hold this machine's paths; the view is held until cargo is done.
-std::optional<BuildView> open_build_view(Build& build) {
-    if (!build.config.cargo) return std::nullopt;
-    const auto& cargo = *build.config.cargo;
-    build.workspace = workspace_names(cargo);
-    BuildViewPlan plan{.cargo_dir = fs::canonical(cargo.dir),
-                       .cargo_home = user_cargo_home(),
-                       .target_dir = build.target_dir};
-    plan.anchor = common_ancestor({fs::canonical(build.config.project_dir), plan.cargo_dir,
-                                   fs::weakly_canonical(build.workspace->root)});
-    for (const auto& config : configs_above(plan.anchor, plan.cargo_home)) {
-        build.say("warning: cargo does not read " + config.string() + " in the build view " +
-                  "(it lies above " + plan.anchor.string() + "): move its settings into the " +
-                  "project's .cargo/config.toml or CARGO_HOME");
-    }
-    return std::optional<BuildView>(std::in_place, build_view_root(), build.config.image.name,
-                                    plan, [&build] {
-                                        build.say("waiting for another build of " +
-                                                  build.config.image.name +
-                                                  " to finish with its build view");
-                                    });
-}
-
 // The app's builds, cargo and npm at once. The dependencies cargo compiled on the way are the
 // base's work, and their time is counted there.
-void run_app_build(Build& build) {
+void run_app_build(Build& build, const std::optional<BuildView>& view) {
     auto start = Clock::now();
-    auto view = open_build_view(build);
-    NativeBuildOptions options{.target_dir = build.target_dir, .log_dir = log_directory(build)};
-    if (view) {
-        options.target_dir = view->target_dir();
-        options.cargo_dir = view->cargo_dir();
-        options.cargo_home = view->cargo_home();
-        options.rustflags = view->remap_flags();
-        options.workspace = &*build.workspace;
-    }
+    auto options = native_options(build, view);
     auto report = run_native_build(build.config, options, [&build](std::string_view line) {
         build.say(std::string(line));
     });
@@ -466,10 +481,13 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     }
     auto locks = lock_build_directories(build);
     // A project of files alone has nothing to compile, so no base to look for or make.
-    auto base_plan = build.parts.empty() ? BasePlan{} : prepare_base(build, cache);
+    // The view is taken before the base is looked for: the restore fetches through it.
+    auto view = open_build_view(build);
+    auto base_plan = build.parts.empty() ? BasePlan{} : prepare_base(build, cache, view);
 
     build.phase("app build");
-    run_app_build(build);
+    run_app_build(build, view);
+    view.reset();
     if (base_plan.make) store_base(build, cache);
     if (base_plan.share) push_base(build, cache);
 

@@ -134,16 +134,24 @@ std::string toml_string(std::string_view text) {
     return quoted + "\"";
 }
 
-void build_cargo(const CargoSection& cargo, const NativeBuildOptions& options,
-                 const std::atomic<bool>& cancelled, NativeBuildReport& report,
-                 const std::function<void(std::string_view)>& on_line) {
+// cargo's environment: the target directory and CARGO_HOME it is given, no colours, and the
+// registry token withheld.
+registry::ProcessOptions cargo_process(const CargoSection& cargo, const NativeBuildOptions& options,
+                                       const std::atomic<bool>* cancelled) {
     registry::ProcessOptions process{
         .directory = options.cargo_dir.empty() ? cargo.dir : options.cargo_dir,
         .env = {{"CARGO_TARGET_DIR", target_directory(cargo, options).string()},
                 {"CARGO_TERM_COLOR", "never"}},
         .unset = kWithheld,
-        .cancelled = &cancelled};
+        .cancelled = cancelled};
     if (!options.cargo_home.empty()) process.env["CARGO_HOME"] = options.cargo_home.string();
+    return process;
+}
+
+void build_cargo(const CargoSection& cargo, const NativeBuildOptions& options,
+                 const std::atomic<bool>& cancelled, NativeBuildReport& report,
+                 const std::function<void(std::string_view)>& on_line) {
+    auto process = cargo_process(cargo, options, &cancelled);
     StepName shown{.argv = cargo_build_command(cargo), .directory = cargo.dir};
     auto argv = shown.argv;
     auto rustflags = rustflags_setting(options.rustflags);
@@ -311,6 +319,19 @@ WorkspaceNames workspace_names(const CargoSection& cargo) {
         }
     }
     return names;
+}
+
+std::optional<std::string> fetch_cargo_sources(const CargoSection& cargo,
+                                               const NativeBuildOptions& options) {
+    const std::vector<std::string> argv{"cargo", "fetch"};
+    auto result = registry::run_process(argv, cargo_process(cargo, options, nullptr), {});
+    if (result.exit_status == 0) return std::nullopt;
+    std::string last;
+    for (const auto& line : result.tail) {
+        if (line.find_first_not_of(' ') != std::string::npos) last = line;
+    }
+    return "`cargo fetch` in " + cargo.dir.string() + " failed with exit status " +
+           std::to_string(result.exit_status) + (last.empty() ? "" : ": " + last);
 }
 
 fs::path npm_install_stamp(const NpmSection& npm) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -95,6 +96,13 @@ WorkspaceNames workspace_names(const CargoSection& cargo);
 // `cargo metadata --no-deps --offline` of the workspace in `dir`, parsed (cargo's warnings,
 // which come merged with the document, left aside). A failure is an Error naming the command.
 oci::json::Document cargo_metadata(const std::filesystem::path& dir);
+
+// `cargo fetch` as the build would run it (options' directory, CARGO_HOME, target directory):
+// git dependencies are checked out and registry crates unpacked now, so that a base restored
+// after it is newer than every source it was built from. A failure is not fatal (the build
+// reports it better): the answer says what failed, else nullopt.
+std::optional<std::string> fetch_cargo_sources(const CargoSection& cargo,
+                                               const NativeBuildOptions& options);
 
 // Runs the builds the config names, cargo and npm at once. SOURCE_DATE_EPOCH and the rest of
 // cairn's environment pass through. A failure is a ToolFailure; when both fail, cargo's is

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The base works at any checkout path with any CARGO_HOME. A project whose dependencies are
 # vendored in the checkout (a directory source, one crate with a build script) and one that is a
-# git dependency (checked out under CARGO_HOME) is built at one path and its base pushed; a fresh
-# agent (another, deeper checkout path, another CARGO_HOME, an empty cache) restores the base,
-# compiles none of the dependencies and makes the same image. No checkout, CARGO_HOME or temp
+# git dependency with a build script (checked out under CARGO_HOME) is built at one path and its
+# base pushed; a fresh agent (another, deeper checkout path, another CARGO_HOME, an empty cache)
+# restores the base, compiles none of the dependencies and makes the same image. No checkout, CARGO_HOME or temp
 # path is left in the image's files, and the user's checkout and CARGO_HOME are left as they were.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
@@ -33,6 +33,9 @@ edition = "2021"
 [dependencies]
 EOF
 printf 'pub fn greeting() -> &%sstatic str { "hello from git" }\n' "'" >"$GIT_CRATE/src/lib.rs"
+# With a build script that watches its files: on a fresh agent cargo checks the crate out anew,
+# and it must still not run again over a restored base.
+printf 'fn main() {\n    println!("cargo:rerun-if-changed=build.rs");\n    println!("cargo:rerun-if-changed=src/lib.rs");\n}\n' >"$GIT_CRATE/build.rs"
 git -C "$GIT_CRATE" init -q && git -C "$GIT_CRATE" add -A &&
     git -C "$GIT_CRATE" -c user.name=t -c user.email=t@example.invalid commit -qm greeting
 

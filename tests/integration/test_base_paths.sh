@@ -93,11 +93,15 @@ diff "$WORK/listing-before" "$WORK/listing-after" >"$WORK/listing-diff" ||
 
 agent_b cairn_ok build dev -C "$PROJECT_B" --json --no-deploy
 cp "$OUT" "$WORK/b.json"
-assert_eq true "$(jq -r .base_restored "$WORK/b.json")" "agent B restores the base from the registry"
-assert_eq false "$(jq -r .base_built "$WORK/b.json")" "agent B does not build a base"
-assert_eq "" "$(jq -r '.dependencies_compiled | join(",")' "$WORK/b.json")" "agent B compiles no dependency"
-assert_eq "$(jq -r .base_key "$WORK/a.json")" "$(jq -r .base_key "$WORK/b.json")" "one base key on both agents"
-assert_eq "$(jq -r .digest "$WORK/a.json")" "$(jq -r .digest "$WORK/b.json")" "both agents make the same image"
+# The fresh agent's build (B_JSON) took the first agent's base (A_JSON) whole.
+assert_base_reused() {  # A_JSON B_JSON WHAT
+    assert_eq true "$(jq -r .base_restored "$2")" "$3: the fresh agent restores the base from the registry"
+    assert_eq false "$(jq -r .base_built "$2")" "$3: the fresh agent does not build a base"
+    assert_eq "" "$(jq -r '.dependencies_compiled | join(",")' "$2")" "$3: the fresh agent compiles no dependency"
+    assert_eq "$(jq -r .base_key "$1")" "$(jq -r .base_key "$2")" "$3: one base key on both agents"
+    assert_eq "$(jq -r .digest "$1")" "$(jq -r .digest "$2")" "$3: both agents make the same image"
+}
+assert_base_reused "$WORK/a.json" "$WORK/b.json" "vendored and git sources"
 
 # No machine path in the image's files: the checkouts, the CARGO_HOMEs, the temp directory and
 # the build view are all absent from every layer's contents.
@@ -116,3 +120,50 @@ for machine_path in "$WORK" "$PROJECT_A" "$PROJECT_B" "$WORK/home-a" "$WORK/home
     fi
 done
 note "agent A compiled: $compiled_a"
+
+# A local-registry source: cargo unpacks its crates under CARGO_HOME/registry/src, which differs
+# between the agents. The registry is made here from Debian's crates (an index line and a
+# .crate per crate), at one path, as a mirror would be.
+LOCAL_REGISTRY=$WORK/local-registry
+mkdir -p "$LOCAL_REGISTRY/index"
+for crate in fnv-1.0.7 itoa-1.0.1 percent-encoding-2.2.0; do
+    name=${crate%-*} version=${crate##*-}
+    tar -C "$DEBIAN" --exclude=.cargo-checksum.json -czf "$LOCAL_REGISTRY/$crate.crate" "$crate"
+    case ${#name} in
+        1 | 2) index=${#name} ;;
+        3) index=3/${name:0:1} ;;
+        *) index=${name:0:2}/${name:2:2} ;;
+    esac
+    mkdir -p "$LOCAL_REGISTRY/index/$index"
+    # The index line names the crate's features (its defaults enable what the sample uses).
+    "$PYTHON" -c 'import json, sys, tomllib
+manifest = tomllib.load(open(sys.argv[1], "rb"))
+print(json.dumps({"name": sys.argv[2], "vers": sys.argv[3], "deps": [], "cksum": sys.argv[4],
+                  "features": manifest.get("features", {}), "yanked": False}))' \
+        "$DEBIAN/$crate/Cargo.toml" "$name" "$version" \
+        "$(sha256sum "$LOCAL_REGISTRY/$crate.crate" | cut -d' ' -f1)" >"$LOCAL_REGISTRY/index/$index/$name" ||
+        fail "could not write the local registry's index line for $crate"
+done
+PROJECT_C=$WORK/agent-c/sample
+mkdir -p "$PROJECT_C"
+(cd "$SAMPLE" && tar --exclude=./target --exclude=./ui --exclude=./cairn-out -cf - .) |
+    tar -xf - -C "$PROJECT_C"
+cp "$PROJECT_A/cairn.toml" "$PROJECT_C/cairn.toml"
+printf '[source.crates-io]\nreplace-with = "mirror"\n\n[source.mirror]\nlocal-registry = "%s"\n' \
+    "$LOCAL_REGISTRY" >"$PROJECT_C/.cargo/config.toml"
+rm "$PROJECT_C/Cargo.lock"  # its checksums are the directory source's
+(cd "$PROJECT_C" && CARGO_HOME=$WORK/home-lock cargo generate-lockfile -q) ||
+    fail "cargo generate-lockfile failed in $PROJECT_C"
+git -C "$PROJECT_C" init -q && git -C "$PROJECT_C" add -A &&
+    git -C "$PROJECT_C" -c user.name=t -c user.email=t@example.invalid commit -qm sample
+PROJECT_D=$WORK/agent-d/other/place/sample
+mkdir -p "$(dirname "$PROJECT_D")"
+git clone -q "$PROJECT_C" "$PROJECT_D"
+CARGO_HOME=$WORK/home-c CAIRN_CACHE=$WORK/cache-c cairn_ok build dev -C "$PROJECT_C" --json --no-deploy
+cp "$OUT" "$WORK/c.json"
+assert_contains "$(jq -r '.dependencies_compiled | join(",")' "$WORK/c.json")" "itoa v1.0.1" "agent C compiles itoa into the base"
+compgen -G "$WORK/home-c/registry/src/*/itoa-1.0.1" >/dev/null ||
+    fail "cargo did not unpack the local registry's crates under agent C's CARGO_HOME"
+CARGO_HOME=$WORK/home-d CAIRN_CACHE=$WORK/cache-d cairn_ok build dev -C "$PROJECT_D" --json --no-deploy
+cp "$OUT" "$WORK/d.json"
+assert_base_reused "$WORK/c.json" "$WORK/d.json" "a local-registry source"

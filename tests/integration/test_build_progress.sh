@@ -55,3 +55,37 @@ assert_match "$tty" '\^M\^\[\[Jbuilt oci:' "the live lines are erased before the
 if grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$WORK/tty.out"; then fail "timestamps on a terminal"; fi
 assert_eq "$(layout_tag_digest "$WORK/out" log)" "$(layout_tag_digest "$WORK/out" tty)" \
     "the display changes nothing in the image"
+
+# A long phase in a log: a line at least every 10 s, so a CI log never goes silent. npm here is a
+# stand-in on PATH whose `run build` is silent for 12 s (the phase really is that long: this
+# waits for no event, it is the work being reported).
+command -v node >/dev/null || skip "node is missing (scripts/toolchain.sh installs it)"
+mkdir -p "$WORK/fake-bin" "$WORK/slow/ui"
+cat >"$WORK/fake-bin/npm" <<'SH'
+#!/bin/sh
+case "$1" in
+    ci) exit 0 ;;
+    run) sleep 12; mkdir -p out && echo slow >out/index.html ;;
+    *) echo "fake npm: $*" >&2; exit 2 ;;
+esac
+SH
+chmod +x "$WORK/fake-bin/npm"
+echo '{"lockfileVersion": 3}' >"$WORK/slow/ui/package-lock.json"
+cat >"$WORK/slow/cairn.toml" <<TOML
+[image]
+name = "slow"
+base = "oci:$WORK/base:busybox"
+
+[npm]
+dir = "ui"
+script = "build"
+output = "out"
+TOML
+PATH=$WORK/fake-bin:$PATH cairn_ok build --local-only -C "$WORK/slow" --output "oci:$WORK/out:slow"
+started=$(sed -n 's/^\([0-9T:-]*Z\) app build: started$/\1/p' "$ERR")
+ended=$(sed -n 's/^\([0-9T:-]*Z\) app build: done in .*/\1/p' "$ERR")
+[[ -n $started && -n $ended ]] || fail "no start or end line of the app build phase: $(head -c 600 "$ERR")"
+# Between them, the phase's line with its time so far ("app build 10.0s").
+between=$(awk -v s="$started" -v e="$ended" '$1 > s && $1 < e && / app build [0-9]+\.[0-9]s/' "$ERR")
+[[ -n $between ]] || fail "the 12 s app build phase went silent in the log: $(head -c 800 "$ERR")"
+note "during the long phase: $between"

@@ -42,6 +42,9 @@ void private_directory(const fs::path& path, const std::string& what) {
 fs::path prepare(const fs::path& root, const std::string& name) {
     if (!root.is_absolute())
         throw Error("CAIRN_VIEW_ROOT \"" + root.string() + "\" is not an absolute path");
+    // cargo splits CARGO_BUILD_RUSTFLAGS, where the view's paths go, on spaces.
+    if (root.string().find_first_of(" \t\n") != std::string::npos)
+        throw Error("CAIRN_VIEW_ROOT \"" + root.string() + "\" holds a space: choose one without");
     std::error_code ec;
     if (root.has_parent_path()) fs::create_directories(root.parent_path(), ec);
     private_directory(root, "the build view root");

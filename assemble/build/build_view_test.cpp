@@ -94,24 +94,39 @@ BOOST_AUTO_TEST_CASE(configs_above_the_anchor_are_found_but_not_cargo_homes) {
 BOOST_AUTO_TEST_CASE(remap_flags_join_the_users_rustflags) {
     ::unsetenv("RUSTFLAGS");
     ::unsetenv("CARGO_ENCODED_RUSTFLAGS");
-    auto setting = assemble::rustflags_setting({"--remap-path-prefix=/v/s=/cairn/src", "-Ca\"b"});
-    BOOST_TEST(setting.env.empty());
-    BOOST_REQUIRE(setting.args.size() == 2u);
-    BOOST_TEST(setting.args[1] ==
-               "build.rustflags=[\"--remap-path-prefix=/v/s=/cairn/src\", \"-Ca\\\"b\"]");
+    ::unsetenv("CARGO_BUILD_RUSTFLAGS");
+    auto env = assemble::rustflags_environment({"--remap-path-prefix=/v/s=/cairn/src", "-Cx"});
+    BOOST_TEST(env.size() == 1u);
+    BOOST_TEST(env["CARGO_BUILD_RUSTFLAGS"] == "--remap-path-prefix=/v/s=/cairn/src -Cx");
+    ::setenv("CARGO_BUILD_RUSTFLAGS", "-Ctarget-cpu=native", 1);
+    BOOST_TEST(assemble::rustflags_environment({"-Cx"})["CARGO_BUILD_RUSTFLAGS"] ==
+               "-Ctarget-cpu=native -Cx");
+    ::unsetenv("CARGO_BUILD_RUSTFLAGS");
 
     ::setenv("RUSTFLAGS", " -C  opt-level=2 ", 1);
-    setting = assemble::rustflags_setting({"--remap-path-prefix=/v w=/x"});
-    BOOST_TEST(setting.args.empty());
-    BOOST_TEST(setting.env["CARGO_ENCODED_RUSTFLAGS"] ==
-               "-C\x1fopt-level=2\x1f--remap-path-prefix=/v w=/x");
+    env = assemble::rustflags_environment({"--remap-path-prefix=/v w=/x"});
+    BOOST_TEST(env.size() == 1u);
+    BOOST_TEST(env["CARGO_ENCODED_RUSTFLAGS"] == "-C\x1fopt-level=2\x1f--remap-path-prefix=/v w=/x");
     ::unsetenv("RUSTFLAGS");
 
     ::setenv("CARGO_ENCODED_RUSTFLAGS", "-Cdebuginfo=1", 1);
-    setting = assemble::rustflags_setting({"-Cx"});
-    BOOST_TEST(setting.env["CARGO_ENCODED_RUSTFLAGS"] == "-Cdebuginfo=1\x1f-Cx");
+    env = assemble::rustflags_environment({"-Cx"});
+    BOOST_TEST(env["CARGO_ENCODED_RUSTFLAGS"] == "-Cdebuginfo=1\x1f-Cx");
     ::unsetenv("CARGO_ENCODED_RUSTFLAGS");
-    BOOST_TEST(assemble::rustflags_setting({}).env.empty());
+    BOOST_TEST(assemble::rustflags_environment({}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_view_root_with_a_space_is_refused) {
+    ScratchDir dir;
+    write_file(dir / "p/Cargo.toml", "");
+    BOOST_CHECK_EXCEPTION(
+        assemble::BuildView(dir / "my views", "app",
+                            {.anchor = dir / "p", .cargo_dir = dir / "p",
+                             .cargo_home = dir / "h", .target_dir = dir / "p/target"},
+                            {}),
+        cairn::Error, [](const cairn::Error& e) {
+            return std::string(e.what()).find("holds a space") != std::string::npos;
+        });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -50,15 +50,16 @@ fs::path log_file(const fs::path& log_dir, const std::vector<std::string>& argv)
     return log_dir / (name + ".log");
 }
 
-// Runs one step; a non-zero exit is a ToolFailure naming the tool's first error and the log of
-// all its output (in `log_dir`, when given). Once the other tool failed (options.cancelled), no
-// step starts.
-// Errors name the step as the user would run it: `shown` (argv without what cairn adds) in
-// `shown_directory` (the real one, not the build view); empty: argv in options.directory.
+// How errors name a step: as the user would run it, `argv` without what cairn adds, in
+// `directory` (the real one, not the build view). Empty: the argv run, in its directory.
 struct StepName {
     std::vector<std::string> argv;
     fs::path directory;
 };
+
+// Runs one step; a non-zero exit is a ToolFailure naming the tool's first error and the log of
+// all its output (in `log_dir`, when given). Once the other tool failed (options.cancelled), no
+// step starts.
 
 void run_step(const std::vector<std::string>& argv, registry::ProcessOptions options,
               const std::function<void(std::string_view)>& on_line, const fs::path& log_dir,
@@ -124,16 +125,6 @@ class DependencyClock {
     std::optional<Clock::time_point> member_after_;
 };
 
-// A TOML basic string.
-std::string toml_string(std::string_view text) {
-    std::string quoted = "\"";
-    for (char c : text) {
-        if (c == '"' || c == '\\') quoted += '\\';
-        quoted += c;
-    }
-    return quoted + "\"";
-}
-
 // cargo's environment: the target directory and CARGO_HOME it is given, no colours, and the
 // registry token withheld.
 registry::ProcessOptions cargo_process(const CargoSection& cargo, const NativeBuildOptions& options,
@@ -154,9 +145,8 @@ void build_cargo(const CargoSection& cargo, const NativeBuildOptions& options,
     auto process = cargo_process(cargo, options, &cancelled);
     StepName shown{.argv = cargo_build_command(cargo), .directory = cargo.dir};
     auto argv = shown.argv;
-    auto rustflags = rustflags_setting(options.rustflags);
-    for (auto& variable : rustflags.env) process.env.insert(std::move(variable));
-    argv.insert(argv.end(), rustflags.args.begin(), rustflags.args.end());
+    for (auto& variable : rustflags_environment(options.rustflags))
+        process.env.insert(std::move(variable));
     DependencyClock clock(options.workspace);
     run_step(argv, process, [&](std::string_view line) {
         clock.line(line);
@@ -211,13 +201,13 @@ std::vector<std::string> cargo_build_command(const CargoSection& cargo) {
     return argv;
 }
 
-RustflagsSetting rustflags_setting(const std::vector<std::string>& rustflags) {
-    RustflagsSetting setting;
+std::map<std::string, std::string> rustflags_environment(const std::vector<std::string>& rustflags) {
+    std::map<std::string, std::string> setting;
     if (rustflags.empty()) return setting;
     if (const char* encoded = std::getenv("CARGO_ENCODED_RUSTFLAGS"); encoded != nullptr) {
         std::string value = encoded;
         for (const auto& flag : rustflags) value += (value.empty() ? "" : "\x1f") + flag;
-        setting.env["CARGO_ENCODED_RUSTFLAGS"] = value;
+        setting["CARGO_ENCODED_RUSTFLAGS"] = value;
     } else if (const char* spaced = std::getenv("RUSTFLAGS"); spaced != nullptr) {
         // Said again encoded (cargo splits RUSTFLAGS on spaces, and a path may hold one).
         std::string value;
@@ -229,11 +219,15 @@ RustflagsSetting rustflags_setting(const std::vector<std::string>& rustflags) {
             rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
         }
         for (const auto& flag : rustflags) value += (value.empty() ? "" : "\x1f") + flag;
-        setting.env["CARGO_ENCODED_RUSTFLAGS"] = value;
+        setting["CARGO_ENCODED_RUSTFLAGS"] = value;
     } else {
-        std::string array;
-        for (const auto& flag : rustflags) array += (array.empty() ? "" : ", ") + toml_string(flag);
-        setting.args = {"--config", "build.rustflags=[" + array + "]"};
+        // cargo joins CARGO_BUILD_RUSTFLAGS to build.rustflags of the config files, whether they
+        // write it as a string or an array (`--config build.rustflags=[…]` fails on a string).
+        // It splits the value on spaces: BuildView refuses a root that holds one.
+        const char* own = std::getenv("CARGO_BUILD_RUSTFLAGS");
+        std::string value = own != nullptr ? own : "";
+        for (const auto& flag : rustflags) value += (value.empty() ? "" : " ") + flag;
+        setting["CARGO_BUILD_RUSTFLAGS"] = value;
     }
     return setting;
 }

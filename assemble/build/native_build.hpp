@@ -46,7 +46,7 @@ struct NativeBuildOptions {
     std::filesystem::path target_dir;  // empty: <cargo.dir>/target
     std::filesystem::path cargo_dir;   // where cargo runs; empty: cargo.dir
     std::filesystem::path cargo_home;  // empty: as inherited
-    // Added to the rustflags the user gives cargo, wherever they come from (see rustflags_env).
+    // Added to the rustflags the user gives cargo, wherever they come from (rustflags_environment).
     std::vector<std::string> rustflags;
     // Tells the dependencies' compiles from the workspace's (NativeBuildReport); may be null.
     const WorkspaceNames* workspace = nullptr;
@@ -64,15 +64,11 @@ struct NativeBuildReport {
     double dependency_seconds = 0;
 };
 
-// `rustflags` added to the user's own, for cargo's environment and command line. RUSTFLAGS and
+// `rustflags` added to the user's own, as cargo's environment. RUSTFLAGS and
 // CARGO_ENCODED_RUSTFLAGS replace the config's build.rustflags when set, so the one set is
-// extended (returned as an environment variable); else `--config build.rustflags=[…]` is
-// returned as arguments, which cargo joins to the config files' array.
-struct RustflagsSetting {
-    std::map<std::string, std::string> env;
-    std::vector<std::string> args;
-};
-RustflagsSetting rustflags_setting(const std::vector<std::string>& rustflags);
+// extended (as CARGO_ENCODED_RUSTFLAGS, which keeps a flag with a space whole); else
+// CARGO_BUILD_RUSTFLAGS, which cargo joins to the config files' build.rustflags.
+std::map<std::string, std::string> rustflags_environment(const std::vector<std::string>& rustflags);
 
 // One line of a tool's output, prefixed: "cargo| …", "npm| ". Called from the build threads,
 // one line at a time (never two at once).

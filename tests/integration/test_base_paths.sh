@@ -54,6 +54,11 @@ replace-with = "vendored"
 
 [source.vendored]
 directory = "vendor"
+
+# The user's own rustflags, as a string: cairn's remapping is joined to them (a `--config
+# build.rustflags=[…]` array would make cargo fail to merge the two).
+[build]
+rustflags = "-C debuginfo=1"
 EOF
 sed -i -e '/^\[npm\]/,/^$/d' -e "s|^base = .*|base = \"oci:$WORK/base:busybox\"|" -e 's|^registry = "127.0.0.1:5000"|registry = "'"$REGISTRY_HOST"'"|' \
     -e '/^deploy = /d' "$PROJECT_A/cairn.toml"

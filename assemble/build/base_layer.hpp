@@ -36,7 +36,9 @@ bool base_is_warm(const std::vector<BasePart>& parts);
 LayerDigests write_base_layer(const std::vector<BasePart>& parts, unsigned threads, ByteSink& out);
 
 // Unpacks a base layer (`compressed`: the blob as stored) into the parts' directories, keeping
-// mtimes and modes. A member outside every part, or climbing with "..", is a cairn::Error.
+// modes and the mtimes' order: every mtime is moved by one amount so that the newest is the
+// time of the restore (see shift_to_now in base_layer.cpp). A member outside every part, or
+// climbing with "..", is a cairn::Error.
 // Returns the number of bytes of file content restored.
 std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BasePart>& parts);
 

@@ -15,6 +15,24 @@ namespace fs = std::filesystem;
 using cairn::assemble::testing::ScratchDir;
 using cairn::assemble::testing::write_file;
 
+namespace {
+
+// The error of a view of the project dir/p under `root`; empty if the view was made.
+std::string view_refusal(const ScratchDir& dir, const fs::path& root) {
+    write_file(dir / "p/Cargo.toml", "");
+    try {
+        assemble::BuildView view(root, "app",
+                                 {.anchor = dir / "p", .cargo_dir = dir / "p",
+                                  .cargo_home = dir / "h", .target_dir = dir / "p/target"},
+                                 {});
+    } catch (const cairn::Error& error) {
+        return error.what();
+    }
+    return "";
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(build_view)
 
 BOOST_AUTO_TEST_CASE(common_ancestor_is_the_deepest_shared_directory) {
@@ -70,16 +88,8 @@ BOOST_AUTO_TEST_CASE(a_view_root_that_is_a_link_is_refused) {
     ScratchDir dir;
     fs::create_directories(dir / "elsewhere");
     fs::create_directory_symlink(dir / "elsewhere", dir / "views");
-    write_file(dir / "p/Cargo.toml", "");
-    BOOST_CHECK_EXCEPTION(
-        assemble::BuildView(dir / "views", "app",
-                            {.anchor = dir / "p", .cargo_dir = dir / "p",
-                             .cargo_home = dir / "h", .target_dir = dir / "p/target"},
-                            {}),
-        cairn::Error, [](const cairn::Error& e) {
-            return std::string(e.what()).find("is not a directory: set CAIRN_VIEW_ROOT") !=
-                   std::string::npos;
-        });
+    BOOST_TEST(view_refusal(dir, dir / "views").find("is not a directory: set CAIRN_VIEW_ROOT") !=
+               std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(configs_above_the_anchor_are_found_but_not_cargo_homes) {
@@ -118,15 +128,7 @@ BOOST_AUTO_TEST_CASE(remap_flags_join_the_users_rustflags) {
 
 BOOST_AUTO_TEST_CASE(a_view_root_with_a_space_is_refused) {
     ScratchDir dir;
-    write_file(dir / "p/Cargo.toml", "");
-    BOOST_CHECK_EXCEPTION(
-        assemble::BuildView(dir / "my views", "app",
-                            {.anchor = dir / "p", .cargo_dir = dir / "p",
-                             .cargo_home = dir / "h", .target_dir = dir / "p/target"},
-                            {}),
-        cairn::Error, [](const cairn::Error& e) {
-            return std::string(e.what()).find("holds a space") != std::string::npos;
-        });
+    BOOST_TEST(view_refusal(dir, dir / "my views").find("holds a space") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

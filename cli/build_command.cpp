@@ -28,6 +28,7 @@ struct BuildArgs {
     std::string config;
     bool local_only = false;
     bool rebuild_base = false;
+    bool no_skip = false;
     bool no_deploy = false;
     std::string output;
     std::string metrics;
@@ -71,6 +72,21 @@ void write_result(Writer& w, const assemble::BuildResult& r) {
     w.Key("dependencies_compiled");
     w.StartArray();
     for (const auto& crate : r.dependencies_compiled) w.String(crate);
+    w.EndArray();
+    w.Key("steps");
+    w.StartArray();
+    for (const auto& step : r.steps) {
+        w.StartObject();
+        w.Key("name");
+        w.String(step.name);
+        w.Key("key");
+        w.String(step.key);
+        w.Key("skipped");
+        w.Bool(step.skipped);
+        w.Key("reason");
+        w.String(step.reason);
+        w.EndObject();
+    }
     w.EndArray();
     w.Key("layers");
     w.StartArray();
@@ -140,6 +156,7 @@ int run_build(BuildArgs args) {
                                    .config_file = args.config,
                                    .local_only = args.local_only || env_true("LOCAL_ONLY"),
                                    .rebuild_base = args.rebuild_base || env_true("REBUILD_BASE"),
+                                   .no_skip = args.no_skip,
                                    .no_deploy = args.no_deploy,
                                    .dry_run = args.dry_run,
                                    .output = args.output,
@@ -191,6 +208,8 @@ Runner add_build_command(CLI::App& app) {
                       "write --output, push nothing (LOCAL_ONLY=true)");
     command->add_flag("--rebuild-base", args->rebuild_base,
                       "build the base even if one exists (REBUILD_BASE=true)");
+    command->add_flag("--no-skip", args->no_skip,
+                      "run every build step, even one whose inputs are unchanged");
     command
         ->add_option("--output", args->output,
                      "with --local-only: where to write (default oci:DIR/cairn-out:TAG)")

@@ -7,8 +7,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 
-# What testdata/sample/Cargo.lock pins; each compiles with Debian 12's rustc 1.63.
-CAIRN_SAMPLE_CRATES=(librust-fnv-dev librust-itoa-dev librust-percent-encoding-dev)
+# What testdata/sample/Cargo.lock pins, and libc (a crate with a build script), which
+# tests/integration/test_base_paths.sh vendors; each compiles with Debian 12's rustc 1.63.
+CAIRN_SAMPLE_CRATES=(librust-fnv-dev librust-itoa-dev librust-percent-encoding-dev librust-libc-dev)
 
 cairn_install_toolchain() {
     # Tools found on PATH (rustup's cargo, a newer node) are used as they are; only what is

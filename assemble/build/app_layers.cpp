@@ -78,7 +78,15 @@ std::vector<NewLayer> make_app_layers(const BuildConfig& config, const fs::path&
     }
     for (const auto& file : config.files)
         check_inside_project(config.project_dir, file.src, "files.src", file.src.string());
-    if (config.npm) {
+    if (config.npm && options.ui) {
+        const auto& ui = *options.ui;
+        built.push_back({.kind = "ui", .digest = ui.digest.str(), .size = ui.size, .reused = true});
+        if (options.say) {
+            options.say("layer ui /app/ui: " + std::string(ui.digest.short_hex()) + " " +
+                        std::to_string(ui.size) + " bytes (the step's earlier output)");
+        }
+        layers.push_back({.digests = ui, .description = "/app/ui"});
+    } else if (config.npm) {
         std::error_code ec;
         if (!fs::exists(config.npm->output, ec)) {
             throw Error(config.file.string() + ": npm.output \"" + config.npm->output.string() +

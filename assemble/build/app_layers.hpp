@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct AppLayerOptions {
     std::function<void(const std::string&)> say;  // one status line per layer, and warnings
     std::vector<oci::FileIdentity> outputs;       // what the build writes: never in a layer
     oci::Meter* meter = nullptr;  // a progress task per layer while it is made (may be null)
+    // The UI layer of an earlier run of the npm step, skipped now, when npm.output is not
+    // there to be made into it (a fresh checkout): used as it is.
+    std::optional<LayerDigests> ui;
 };
 
 // Makes the layers of `config` into `store` (reusing the cached blob of content made before),

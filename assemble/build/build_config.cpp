@@ -1,6 +1,9 @@
 // Reading cairn.toml into a BuildConfig, checking every key and value on the way.
 #include "assemble/build/build_config.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "assemble/build/config_table.hpp"
 #include "assemble/build/tag_template.hpp"
 #include "oci/error.hpp"
@@ -21,7 +24,7 @@ const std::vector<std::string_view> kRootKeys = {"image", "cargo", "npm", "files
 const std::vector<std::string_view> kImageKeys = {"name",    "base", "entrypoint", "cmd",  "workdir",
                                                   "user",    "env",  "ports",      "labels"};
 const std::vector<std::string_view> kCargoKeys = {"dir", "profile", "bins", "features"};
-const std::vector<std::string_view> kNpmKeys = {"dir", "script", "output"};
+const std::vector<std::string_view> kNpmKeys = {"dir", "script", "output", "env_inputs"};
 const std::vector<std::string_view> kFilesKeys = {"src", "dest"};
 const std::vector<std::string_view> kProfileKeys = {"registry", "tag", "deploy"};
 
@@ -197,6 +200,19 @@ std::optional<NpmSection> read_npm(const ConfigTable& root, const fs::path& proj
                   "npm.output \"" + output.string() + "\" must be a path relative to npm.dir");
     }
     out.output = resolve(out.dir, output);
+    if (auto names = npm->strings("env_inputs")) {
+        for (const auto& name : *names) {
+            bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                         std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                             return std::isalnum(c) || c == '_';
+                         });
+            if (!valid) {
+                npm->fail(npm->find("env_inputs"), "npm.env_inputs holds \"" + name +
+                                                       "\", which is not a variable name");
+            }
+        }
+        out.env_inputs = std::move(*names);
+    }
     try {
         check_inside_project(project_dir, out.output, "npm.output", output.string());
     } catch (const Error& error) {

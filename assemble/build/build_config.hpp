@@ -42,6 +42,9 @@ struct NpmSection {
     std::filesystem::path dir;  // where package.json is (absolute)
     std::string script = "build";
     std::filesystem::path output;  // what `npm run <script>` writes (absolute; inside or near dir)
+    // Environment variables the script reads (a Next.js NEXT_PUBLIC_*, a build id): inputs of
+    // the step, besides the ones every npm build reads (build_step.hpp).
+    std::vector<std::string> env_inputs;
 };
 
 // One [[files]] entry.

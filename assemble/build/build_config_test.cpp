@@ -238,6 +238,13 @@ BOOST_AUTO_TEST_CASE(bad_values_are_named) {
                "/proj/cairn.toml:5: cargo.bins must name at least one binary");
     BOOST_TEST(error_of(kMinimal + "[npm]\ndir = \"ui\"\noutput = \"/abs\"\n") ==
                "/proj/cairn.toml:6: npm.output \"/abs\" must be a path relative to npm.dir");
+    auto npm = kMinimal + "[npm]\ndir = \"ui\"\noutput = \"out\"\n";
+    BOOST_TEST(error_of(npm + "env_inputs = [\"API_URL\", \"_X1\"]\n") == "no error");
+    BOOST_TEST(error_of(npm + "env_inputs = [\"API-URL\"]\n") ==
+               "/proj/cairn.toml:7: npm.env_inputs holds \"API-URL\", which is not a variable name");
+    BOOST_TEST(error_of(npm + "env_inputs = [\"1X\"]\n") != "no error");
+    BOOST_TEST(error_of(npm + "env_inputs = \"API_URL\"\n") ==
+               "/proj/cairn.toml:7: npm.env_inputs must be an array of strings");
 }
 
 BOOST_AUTO_TEST_CASE(extra_files_stay_in_the_project_and_land_at_absolute_paths) {

@@ -14,6 +14,7 @@
 #include "assemble/build/base_key.hpp"
 #include "assemble/build/base_layer.hpp"
 #include "assemble/build/build_config.hpp"
+#include "assemble/build/build_step.hpp"
 #include "assemble/build/build_view.hpp"
 #include "assemble/build/cache.hpp"
 #include "assemble/build/native_build.hpp"
@@ -21,6 +22,7 @@
 #include "oci/digest.hpp"
 #include "assemble/build/tag_template.hpp"
 #include "assemble/layer/layer.hpp"
+#include "assemble/layer/layer_cache.hpp"
 #include "assemble/transport/cached_source.hpp"
 #include "assemble/transport/ship.hpp"
 #include "assemble/transport/stack.hpp"
@@ -29,6 +31,7 @@
 #include "oci/output_file.hpp"
 #include "oci/file.hpp"
 #include "oci/image.hpp"
+#include "oci/stream.hpp"
 #include "registry/child_process.hpp"
 
 namespace cairn::assemble {
@@ -56,6 +59,9 @@ struct Build {
     fs::path target_dir;
     std::optional<WorkspaceNames> workspace;  // read once the build directories are held
     std::vector<BasePart> parts;
+    // The npm step's key and, when it is skipped on a fresh checkout, its earlier UI layer.
+    std::optional<StepInputs> npm_inputs;
+    std::optional<LayerDigests> npm_layer;
     BuildResult result;
 
     Build(const BuildOptions& o, BuildObserver& p)
@@ -340,11 +346,168 @@ void ship_image(Build& build, const StackedImage& image, const oci::BlobStore& s
     build.result.times.push = seconds_since(start);
 }
 
+// What no layer takes: the output layout (by default cairn-out/ in the project), the cache and
+// --metrics, which may lie in a [[files]] directory and change with every run.
+std::vector<oci::FileIdentity> written_outputs(const Build& build) {
+    auto outputs = build.options.outputs;
+    for (auto identity : output_identities(ImageReference::parse(output_reference(build))))
+        outputs.push_back(identity);
+    for (auto identity : oci::existing_output_identities(build.cache_dir))
+        outputs.push_back(identity);
+    return outputs;
+}
+
+std::string npm_step_name(const Build& build) {
+    return "npm run " + build.config.npm->script;
+}
+
+// The record of the step's `key` in the registry (`NAME-base:<key>`, a one-layer image). With
+// `fetch`, its blob is copied into `store` and the record remembered in `records`. A record is
+// only a shortcut: a registry that cannot be asked means the step runs, with a warning.
+std::optional<StepRecord> find_step_record(Build& build, const std::string& key,
+                                           const StepRecords& records, oci::BlobStore& store,
+                                           bool fetch) {
+    auto reference = registry_reference(build, "-base:" + key);
+    try {
+        auto source = build.transports.open_source(ImageReference::parse(reference));
+        auto image = oci::load_image(*source, oci::Platform::host());
+        auto diff_ids = image.config.diff_ids();
+        if (image.manifest.layers.size() != 1 || diff_ids.size() != 1) {
+            build.say("warning: " + reference + " is not a step record (one layer): ignored");
+            return std::nullopt;
+        }
+        const auto& layer = image.manifest.layers.front();
+        auto compression = layer.media_type.ends_with("zstd") ? Compression::zstd
+                           : layer.media_type.ends_with("gzip") ? Compression::gzip
+                                                                : Compression::none;
+        StepRecord record{.layer = {.diff_id = diff_ids.front(),
+                                    .digest = layer.digest,
+                                    .size = layer.size,
+                                    .compression = compression}};
+        if (!fetch) return record;
+        if (!store.has(layer.digest)) {
+            oci::MeteredSource blob(source->open_blob(layer), build.meter());
+            auto writer = store.writer();
+            copy_stream(blob, *writer);
+            writer->commit(layer.digest, layer.size);
+        }
+        records.remember(key, record);
+        build.say("step " + npm_step_name(build) + ": its output found in " + reference);
+        return record;
+    } catch (const NotFound&) {
+        return std::nullopt;
+    } catch (const Error& error) {
+        build.say("warning: the step record " + reference + " could not be read (" +
+                  error.what() + "): the step runs");
+        return std::nullopt;
+    }
+}
+
+// Whether `npm run SCRIPT` can be skipped: its inputs are those of a successful run, and its
+// output is what that run made, or (a fresh checkout, where it is not there) the run's layer is
+// in the cache or the registry. Says why in the report and the progress.
+void decide_npm_step(Build& build, oci::BlobStore& store) {
+    if (!build.config.npm) return;
+    const auto& npm = *build.config.npm;
+    StepReport report{.name = npm_step_name(build)};
+    auto decided = [&build, &report](bool skipped, std::string reason) {
+        report.skipped = skipped;
+        report.reason = std::move(reason);
+        build.say("step " + report.name + ": " + (skipped ? "skipped, " : "runs, ") +
+                  report.reason + (report.key.empty() ? "" : " (" + report.key + ")"));
+        build.result.steps.push_back(report);
+    };
+    if (build.options.no_skip) return decided(false, "--no-skip");
+    try {
+        StepPlaces places{.project_dir = build.config.project_dir,
+                          .outside = {build.cache_dir},
+                          .outputs = written_outputs(build)};
+        if (!build.target_dir.empty()) places.outside.push_back(build.target_dir);
+        build.npm_inputs = npm_step_inputs(npm, places, store);
+    } catch (const Error& error) {
+        return decided(false, std::string("its inputs could not be hashed: ") + error.what());
+    }
+    report.key = build.npm_inputs->key();
+    StepRecords records(build.cache_dir, build.config.project_dir, report.name);
+    auto record = records.find(report.key, store);
+    bool registry = !build.options.local_only;
+    std::error_code ec;
+    if (fs::exists(npm.output, ec)) {
+        // The output is there to be made into the layer: the registry's record is compared, its
+        // blob not fetched.
+        if (!record && registry) record = find_step_record(build, report.key, records, store, false);
+        if (!record) return decided(false, "no earlier run with these inputs");
+        TarOptions tar{.mtime = source_date_epoch(), .outputs = written_outputs(build)};
+        auto output = tree_diff_id({.trees = {{npm.output, "/app/ui"}}}, tar, store);
+        if (output.diff_id != record->layer.diff_id)
+            return decided(false, "npm.output is not what the last run with these inputs made");
+        return decided(true, "inputs and output unchanged");
+    }
+    if (records.last_run_here() == report.key)
+        return decided(false, "npm.output is missing");
+    if (!record && registry) record = find_step_record(build, report.key, records, store, true);
+    if (!record) return decided(false, "no earlier run with these inputs");
+    build.npm_layer = record->layer;
+    return decided(true, "inputs unchanged since an earlier run: its layer is used");
+}
+
+// After the layers: the UI layer a run of the npm step made is recorded under its key, and
+// under the key of the tree as the run left it when the run changed its own inputs (so that
+// both a fresh checkout and this one find it). Gives the keys recorded.
+std::vector<std::string> record_npm_step(Build& build, const LayerDigests& ui,
+                                         oci::BlobStore& store) {
+    if (!build.npm_inputs || build.result.steps.empty() || build.result.steps.back().skipped)
+        return {};
+    const auto& report = build.result.steps.back();
+    StepRecords records(build.cache_dir, build.config.project_dir, report.name);
+    std::vector<std::string> keys{report.key};
+    try {
+        StepPlaces places{.project_dir = build.config.project_dir,
+                          .outside = {build.cache_dir},
+                          .outputs = written_outputs(build)};
+        if (!build.target_dir.empty()) places.outside.push_back(build.target_dir);
+        auto after = npm_step_inputs(*build.config.npm, places, store).key();
+        if (after != report.key) keys.push_back(after);
+    } catch (const Error& error) {
+        build.say("warning: the npm step's inputs could not be hashed after it ran (" +
+                  std::string(error.what()) + ")");
+    }
+    for (const auto& key : keys) records.remember(key, {.layer = ui});
+    records.ran_here(keys.back());
+    return keys;
+}
+
+// Pushes the step records as `NAME-base:<key>`, one-layer images whose layer the registry
+// mounts from the image just pushed, so that a fresh agent skips the step too.
+void push_step_records(Build& build, const std::vector<std::string>& keys, const LayerDigests& ui,
+                       const oci::BlobStore& store) {
+    if (keys.empty() || build.options.local_only) return;
+    auto record = stack(scratch_image(oci::Platform::host()),
+                        {{.digests = ui, .description = "/app/ui"}},
+                        {.labels = {{"dev.cairn.step", build.result.steps.back().name}}}, 0);
+    auto image = build.transports.open_source(ImageReference::parse(build.result.image));
+    for (const auto& key : keys) {
+        auto reference = registry_reference(build, "-base:" + key);
+        try {
+            auto target = build.transports.open_target(ImageReference::parse(reference));
+            Transports::mount_from(*image, *target);
+            auto stats = ship(*target, nullptr, store, record, build.options.jobs, build.meter());
+            build.result.bytes_written += stats.bytes_written;
+            build.result.bytes_skipped += stats.bytes_skipped;
+        } catch (const Error& error) {
+            // The image is pushed; a missing record costs a later agent one npm run, no more.
+            build.say("warning: the step record " + reference + " was not pushed (" +
+                      error.what() + ")");
+        }
+    }
+}
+
 // The app's builds, cargo and npm at once. The dependencies cargo compiled on the way are the
 // base's work, and their time is counted there.
 void run_app_build(Build& build, const std::optional<BuildView>& view) {
     auto start = Clock::now();
     auto options = native_options(build, view);
+    options.skip_npm = !build.result.steps.empty() && build.result.steps.back().skipped;
     auto report = run_native_build(build.config, options, [&build](std::string_view line) {
         build.say(std::string(line));
     });
@@ -485,6 +648,9 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     auto view = open_build_view(build);
     auto base_plan = build.parts.empty() ? BasePlan{} : prepare_base(build, cache, view);
 
+    oci::BlobStore store(build.cache_dir);
+    decide_npm_step(build, store);
+
     build.phase("app build");
     run_app_build(build, view);
     view.reset();
@@ -493,26 +659,23 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
 
     build.phase("layers");
     auto start = Clock::now();
-    oci::BlobStore store(build.cache_dir);
-    // The output layout (by default cairn-out/ in the project), the cache and --metrics may lie
-    // in a [[files]] directory: they change with every run, so no layer takes them.
-    auto outputs = options.outputs;
-    for (auto identity : output_identities(ImageReference::parse(output_reference(build))))
-        outputs.push_back(identity);
-    for (auto identity : oci::existing_output_identities(build.cache_dir))
-        outputs.push_back(identity);
     auto layers = make_app_layers(build.config, build.target_dir, store,
                                   {.threads = build.options.jobs,
                                    .say = [&build](const std::string& line) { build.say(line); },
-                                   .outputs = std::move(outputs),
-                                   .meter = build.meter()},
+                                   .outputs = written_outputs(build),
+                                   .meter = build.meter(),
+                                   .ui = build.npm_layer},
                                   build.result.layers);
+    // The UI layer comes first when there is one.
+    std::vector<std::string> step_keys;
+    if (build.config.npm) step_keys = record_npm_step(build, layers.front().digests, store);
     auto image = stack(build.base, layers, config_changes(build.config.image), source_date_epoch(),
                        holds_docker_manifests(ImageReference::parse(output_reference(build))));
     build.result.times.layers = seconds_since(start);
     locks.clear();  // the layers are made: the push reads only the cache
 
     ship_image(build, image, store);
+    if (!step_keys.empty()) push_step_records(build, step_keys, layers.front().digests, store);
     cache_use.reset();  // the deploy command may itself run `cairn cache gc`
     deploy(build);
     return std::move(build.result);

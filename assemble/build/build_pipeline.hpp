@@ -20,6 +20,7 @@ struct BuildOptions {
     std::filesystem::path config_file;        // --config; empty: <project_dir>/cairn.toml
     bool local_only = false;                  // no registry: write `output`
     bool rebuild_base = false;                // removes the base's directories, builds them anew
+    bool no_skip = false;  // --no-skip: run every step, even one whose inputs are unchanged
     bool no_deploy = false;
     bool dry_run = false;  // --dry-run: BuildResult::plan says what would happen; nothing runs
     std::string output;  // --output; empty: oci:<project>/cairn-out:<tag>
@@ -35,6 +36,14 @@ struct BuiltLayer {
     std::string digest;
     std::int64_t size = 0;
     bool reused = false;  // the same content as an earlier build's: its cached blob, not compressed
+};
+
+// A build step that may be skipped (build_step.hpp): `npm run build`.
+struct StepReport {
+    std::string name;    // "npm run build"
+    std::string key;     // "npm-<24 hex>"; empty when the inputs were not hashed
+    bool skipped = false;
+    std::string reason;  // why it ran, or why not
 };
 
 // Seconds per phase of the pipeline.
@@ -62,6 +71,7 @@ struct BuildResult {
     std::string digest;  // sha256:… of the manifest
     std::string tag;
     std::vector<BuiltLayer> layers;
+    std::vector<StepReport> steps;
     std::uint64_t bytes_written = 0;       // every byte uploaded (or written): base and image
     std::uint64_t bytes_skipped = 0;       // blobs the target had already, or mounted
     std::uint64_t base_bytes_written = 0;  // of bytes_written, the base's

@@ -362,7 +362,7 @@ NativeBuildReport run_native_build(const BuildConfig& config, const NativeBuildO
         registry::stop_running_children();
     };
     std::optional<std::thread> npm_thread;
-    if (config.npm) {
+    if (config.npm && !options.skip_npm) {
         npm_thread.emplace([&] {
             try {
                 build_npm(*config.npm, options.npm_install, options.log_dir, cancelled,

@@ -50,6 +50,8 @@ struct NativeBuildOptions {
     std::vector<std::string> rustflags;
     // Tells the dependencies' compiles from the workspace's (NativeBuildReport); may be null.
     const WorkspaceNames* workspace = nullptr;
+    // The npm step was skipped (build_step.hpp): neither `npm ci` nor the script runs.
+    bool skip_npm = false;
     // Run `npm ci` even when node_modules exists (package-lock.json changed since the last).
     bool npm_install = false;
     // Where each step's whole output is kept (cargo-build.log, npm-ci.log, …); empty: nowhere.

@@ -61,30 +61,56 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
     return store_layer(source, options, store, std::time(nullptr));
 }
 
+namespace {
+
+// The diff_id of `source`'s tar, from the stat index or from one pass; `progress` learns the
+// tar's size when it was counted.
+oci::Digest known_diff_id(const LayerSource& source, const LayerOptions& options,
+                          const oci::BlobStore& store, std::int64_t now, bool& from_stats) {
+    // The walk says its warnings (skipped sockets…), once; the pass below stays quiet.
+    auto entries = collect_tree(source.trees, options.tar);
+    auto key = stat_key(entries, options.tar, kLayerFormat, now);
+    auto stats = store.root() / kStatRecordsDirectory;
+    if (auto known = find_stat_record(stats, key.digest)) {
+        from_stats = true;
+        return *known;
+    }
+    // The tar alone, hashed.
+    LayerOptions plain = options;
+    plain.tar.warn = nullptr;
+    plain.compression = Compression::none;
+    CountingSink discard;
+    auto diff_id = write_layer(source, plain, discard).diff_id;
+    if (!key.racy) write_stat_record(stats, key.digest, diff_id);
+    // A compression after this goes over the same bytes again; now their number is known.
+    if (options.progress) options.progress->start_over(discard.count());
+    from_stats = false;
+    return diff_id;
+}
+
+}  // namespace
+
+TreeDigest tree_diff_id(const LayerSource& source, const TarOptions& tar,
+                        const oci::BlobStore& store, std::int64_t now) {
+    bool from_stats = false;
+    auto diff_id = known_diff_id(source, {.tar = tar}, store, now, from_stats);
+    return {.diff_id = diff_id, .from_stats = from_stats};
+}
+
+TreeDigest tree_diff_id(const LayerSource& source, const TarOptions& tar,
+                        const oci::BlobStore& store) {
+    return tree_diff_id(source, tar, store, std::time(nullptr));
+}
+
 StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
                         oci::BlobStore& store, std::int64_t now) {
     if (!source.tarball.empty() || options.compression == Compression::none)
         return {.digests = write_into(source, options, store)};
 
-    // The walk says its warnings (skipped sockets…), once; the passes below stay quiet.
-    auto entries = collect_tree(source.trees, options.tar);
+    bool from_stats = false;
+    auto diff_id = known_diff_id(source, options, store, now, from_stats);
     LayerOptions quiet = options;
     quiet.tar.warn = nullptr;
-    auto key = stat_key(entries, options.tar, kLayerFormat, now);
-    auto stats = store.root() / kStatRecordsDirectory;
-    std::optional<oci::Digest> known = find_stat_record(stats, key.digest);
-    bool from_stats = known.has_value();
-    if (!known) {
-        // The tar alone, hashed.
-        LayerOptions plain = quiet;
-        plain.compression = Compression::none;
-        CountingSink discard;
-        known = write_layer(source, plain, discard).diff_id;
-        if (!key.racy) write_stat_record(stats, key.digest, *known);
-        // The compression below goes over the same bytes again; now their number is known.
-        if (options.progress) options.progress->start_over(discard.count());
-    }
-    const oci::Digest& diff_id = *known;
 
     auto records = records_directory(store, options.compression);
     std::error_code ec;

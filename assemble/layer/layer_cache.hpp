@@ -41,6 +41,17 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
 StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
                         oci::BlobStore& store, std::int64_t now);
 
+// What a tree's tar would hash to, without making a layer of it (a build step's inputs).
+struct TreeDigest {
+    oci::Digest diff_id;
+    bool from_stats = false;  // known from the stat index, no file read
+};
+// Through the stat index as store_layer does: a walk, and a tar pass only when some stat moved.
+TreeDigest tree_diff_id(const LayerSource& source, const TarOptions& tar,
+                        const oci::BlobStore& store);
+TreeDigest tree_diff_id(const LayerSource& source, const TarOptions& tar,
+                        const oci::BlobStore& store, std::int64_t now);
+
 // A record's blob: "sha256:<hex> SIZE"; nothing when the file cannot be read or parsed.
 struct LayerRecord {
     oci::Digest digest;

@@ -1,0 +1,246 @@
+// A build step's input key, and its records in the local cache.
+#include "assemble/build/build_step.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <sstream>
+
+#include "assemble/layer/ignore_rules.hpp"
+#include "assemble/layer/layer_cache.hpp"
+#include "oci/digest.hpp"
+#include "oci/error.hpp"
+#include "registry/child_process.hpp"
+
+extern char** environ;
+
+namespace cairn::assemble {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Part of every key: bump it when what a key covers changes, so that no old record matches.
+constexpr const char* kStepKeyFormat = "cairn step key 1";
+
+std::string trimmed(std::string_view text) {
+    auto begin = text.find_first_not_of(" \t\r\n");
+    if (begin == std::string_view::npos) return "";
+    auto end = text.find_last_not_of(" \t\r\n");
+    return std::string(text.substr(begin, end - begin + 1));
+}
+
+// The last line a tool printed that is not blank (npm may warn before its version).
+std::string tool_version(const std::vector<std::string>& argv, const fs::path& directory) {
+    auto output = registry::capture_output(argv, directory);
+    std::string last;
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+        if (auto text = trimmed(line); !text.empty()) last = text;
+    }
+    if (last.empty()) throw Error("`" + registry::command_text(argv) + "` printed no version");
+    return last;
+}
+
+std::string relative_to(const fs::path& path, const fs::path& base) {
+    return path.lexically_normal().lexically_relative(base.lexically_normal()).generic_string();
+}
+
+// Ignore rules read from a file of the project, or none when it is absent; a file cairn cannot
+// parse counts as none with a warning, since git, not cairn, is its reader.
+std::optional<IgnoreRules> gitignore_rules(const fs::path& file, std::vector<std::string>& notes) {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return std::nullopt;
+    try {
+        return IgnoreRules::parse(gitignore_as_docker_rules(oci::read_small_file(file, 1u << 20)),
+                                  file.string());
+    } catch (const Error& error) {
+        notes.push_back(std::string("tree: ") + file.filename().string() + " not read (" +
+                        error.what() + ")");
+        return std::nullopt;
+    }
+}
+
+// What the walk of npm.dir leaves out, by paths relative to it.
+TarOptions tree_options(const NpmSection& npm, const StepPlaces& places,
+                        std::vector<std::string>& notes) {
+    std::vector<std::string> prefixes;  // inside npm.dir, never inputs
+    auto add_outside = [&](const fs::path& path) {
+        auto relative = relative_to(path, npm.dir);
+        if (relative.empty() || relative == ".") return;
+        if (relative == ".." || relative.starts_with("../")) return;
+        prefixes.push_back(relative);
+    };
+    add_outside(npm.output);
+    for (const auto& path : places.outside) add_outside(path);
+
+    struct Rules {
+        IgnoreRules rules;
+        std::string prefix;  // of npm.dir, from the rules' directory ("" for npm.dir itself)
+    };
+    std::vector<Rules> all;
+    auto npm_from_project = relative_to(npm.dir, places.project_dir);
+    auto prefix_of = [](const std::string& relative) {
+        return relative.empty() || relative == "." ? std::string() : relative + "/";
+    };
+    if (auto rules = load_ignore_rules(places.project_dir); !rules.empty())
+        all.push_back({std::move(rules), prefix_of(npm_from_project)});
+    if (auto rules = gitignore_rules(places.project_dir / ".gitignore", notes))
+        all.push_back({std::move(*rules), prefix_of(npm_from_project)});
+    if (fs::path(npm.dir).lexically_normal() != fs::path(places.project_dir).lexically_normal()) {
+        if (auto rules = gitignore_rules(npm.dir / ".gitignore", notes))
+            all.push_back({std::move(*rules), ""});
+    }
+
+    TarOptions options;
+    options.outputs = places.outputs;
+    options.ignore = [prefixes, all](const std::string& relative, bool is_directory) {
+        auto slash = relative.rfind('/');
+        auto name = slash == std::string::npos ? relative : relative.substr(slash + 1);
+        if (is_directory && is_tool_directory(name)) return true;
+        for (const auto& prefix : prefixes) {
+            if (relative == prefix || relative.starts_with(prefix + "/")) return true;
+        }
+        return std::any_of(all.begin(), all.end(), [&](const Rules& rules) {
+            return rules.rules.ignored(rules.prefix + relative, is_directory);
+        });
+    };
+    return options;
+}
+
+std::string hashed(std::string_view value) {
+    return std::string(oci::Digest::of(value).hex().substr(0, 24));
+}
+
+}  // namespace
+
+bool npm_reads_variable(std::string_view name) {
+    if (name == "NODE_ENV") return true;
+    constexpr std::array prefixes{"NEXT_PUBLIC_", "VITE_", "REACT_APP_", "PUBLIC_"};
+    return std::any_of(prefixes.begin(), prefixes.end(),
+                       [name](const char* prefix) { return name.starts_with(prefix); });
+}
+
+bool is_tool_directory(std::string_view name) {
+    constexpr std::array names{"node_modules", ".next", ".nuxt", ".svelte-kit",
+                               ".turbo",       ".parcel-cache", ".git"};
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string gitignore_as_docker_rules(std::string_view text) {
+    std::string out;
+    std::istringstream lines{std::string(text)};
+    for (std::string line; std::getline(lines, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        auto pattern = trimmed(line);
+        if (pattern.empty() || pattern.starts_with('#')) continue;
+        bool exception = pattern.starts_with('!');
+        if (exception) pattern.erase(0, 1);
+        while (pattern.size() > 1 && pattern.back() == '/') pattern.pop_back();
+        if (pattern.empty() || pattern == "/") continue;
+        bool anchored = pattern.find('/') != std::string::npos;
+        if (pattern.starts_with('/')) pattern.erase(0, 1);
+        if (!anchored && !pattern.starts_with("**")) pattern = "**/" + pattern;
+        out += (exception ? "!" : "") + pattern + "\n";
+    }
+    return out;
+}
+
+std::string StepInputs::key() const {
+    std::string text = kStepKeyFormat;
+    for (const auto& line : lines) text += "\n" + line;
+    return "npm-" + hashed(text);
+}
+
+StepInputs npm_step_inputs(const NpmSection& npm, const StepPlaces& places,
+                           const oci::BlobStore& store) {
+    StepInputs inputs;
+    std::vector<std::string> notes;
+    auto options = tree_options(npm, places, notes);
+    auto tree = tree_diff_id({.trees = {{npm.dir, "/"}}}, options, store);
+    inputs.lines.push_back("tree " + tree.diff_id.str());
+    inputs.lines.insert(inputs.lines.end(), notes.begin(), notes.end());
+    inputs.lines.push_back("node " + tool_version({"node", "--version"}, npm.dir));
+    inputs.lines.push_back("npm " + tool_version({"npm", "--version"}, npm.dir));
+    inputs.lines.push_back("script " + npm.script);
+    inputs.lines.push_back("dir " + relative_to(npm.dir, places.project_dir));
+    inputs.lines.push_back("output " + relative_to(npm.output, places.project_dir));
+    std::vector<std::string> variables;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        std::string_view text(*entry);
+        auto name = text.substr(0, text.find('='));
+        if (npm_reads_variable(name)) variables.emplace_back(name);
+    }
+    variables.insert(variables.end(), npm.env_inputs.begin(), npm.env_inputs.end());
+    std::sort(variables.begin(), variables.end());
+    variables.erase(std::unique(variables.begin(), variables.end()), variables.end());
+    for (const auto& name : variables) {
+        const char* value = std::getenv(name.c_str());
+        inputs.lines.push_back("env " + name + (value ? " " + hashed(value) : " unset"));
+    }
+    return inputs;
+}
+
+StepRecords::StepRecords(const fs::path& cache_dir, const fs::path& project_dir,
+                         const std::string& step)
+    : records_(cache_dir / "steps"),
+      checkout_(cache_dir / "steps" / "checkouts" /
+                (hashed(fs::path(project_dir).lexically_normal().string()) + "-" + hashed(step))) {
+}
+
+std::optional<StepRecord> StepRecords::find(const std::string& key,
+                                            const oci::BlobStore& store) const {
+    auto path = records_ / key;
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return std::nullopt;
+    try {
+        std::istringstream text(oci::read_small_file(path, 512));
+        std::string diff_id, digest, compression;
+        std::int64_t size = -1;
+        text >> diff_id >> digest >> size >> compression;
+        if (!oci::Digest::is_valid(diff_id) || !oci::Digest::is_valid(digest) || size < 0)
+            return std::nullopt;
+        StepRecord record{.layer = {.diff_id = oci::Digest::parse(diff_id),
+                                    .digest = oci::Digest::parse(digest),
+                                    .size = size,
+                                    .compression = parse_compression(compression)}};
+        auto blob = store.path_of(record.layer.digest);
+        if (!store.has(record.layer.digest) ||
+            fs::file_size(blob, ec) != static_cast<std::uintmax_t>(size))
+            return std::nullopt;
+        store.touch(record.layer.digest);
+        return record;
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+void StepRecords::remember(const std::string& key, const StepRecord& record) const {
+    fs::create_directories(records_);
+    oci::TemporaryFile file(records_ / key);
+    file.write(record.layer.diff_id.str() + " " + record.layer.digest.str() + " " +
+               std::to_string(record.layer.size) + " " +
+               std::string(compression_name(record.layer.compression)) + "\n");
+    file.commit();
+}
+
+std::optional<std::string> StepRecords::last_run_here() const {
+    std::error_code ec;
+    if (!fs::is_regular_file(checkout_, ec)) return std::nullopt;
+    try {
+        auto key = trimmed(oci::read_small_file(checkout_, 128));
+        if (key.empty()) return std::nullopt;
+        return key;
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+void StepRecords::ran_here(const std::string& key) const {
+    fs::create_directories(checkout_.parent_path());
+    oci::TemporaryFile file(checkout_);
+    file.write(key + "\n");
+    file.commit();
+}
+
+}  // namespace cairn::assemble

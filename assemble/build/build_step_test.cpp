@@ -1,0 +1,168 @@
+#include "assemble/build/build_step.hpp"
+
+#include <stdlib.h>
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+#include "oci/error.hpp"
+#include "tree_test_support.hpp"
+
+namespace assemble = cairn::assemble;
+namespace fs = std::filesystem;
+using cairn::assemble::testing::ScratchDir;
+using cairn::assemble::testing::write_file;
+
+namespace {
+
+// A project with a UI in ui/, fake node and npm first on PATH (their versions are inputs).
+class StepProject {
+  public:
+    StepProject() {
+        write_file(project_ / "ui/package.json", "{\"name\":\"ui\"}\n");
+        write_file(project_ / "ui/package-lock.json", "{}\n");
+        write_file(project_ / "ui/src/app.js", "console.log('hi')\n");
+        set_versions("v18.19.0", "9.2.0");
+        const char* path = std::getenv("PATH");
+        saved_path_ = path ? path : "";
+        ::setenv("PATH", (bin_.path().string() + ":" + saved_path_).c_str(), 1);
+        npm.dir = project_ / "ui";
+        npm.output = project_ / "ui/out";
+    }
+    ~StepProject() { ::setenv("PATH", saved_path_.c_str(), 1); }
+    StepProject(const StepProject&) = delete;
+    StepProject& operator=(const StepProject&) = delete;
+
+    void set_versions(const std::string& node, const std::string& npm_version) {
+        write_file(bin_ / "node", "#!/bin/sh\necho " + node + "\n", 0755);
+        write_file(bin_ / "npm", "#!/bin/sh\necho 'npm WARN config something' >&2\necho " +
+                                     npm_version + "\n",
+                   0755);
+    }
+
+    std::string key() const {
+        return assemble::npm_step_inputs(npm, {.project_dir = project_.path()}, store_).key();
+    }
+    fs::path operator/(const std::string& name) const { return project_ / name; }
+
+    assemble::NpmSection npm;
+
+  private:
+    ScratchDir project_;
+    ScratchDir bin_;
+    ScratchDir cache_;
+    cairn::oci::BlobStore store_{cache_.path()};
+    std::string saved_path_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(build_step)
+
+BOOST_AUTO_TEST_CASE(gitignore_lines_become_docker_rules) {
+    BOOST_TEST(assemble::gitignore_as_docker_rules("# comment\n\n/node_modules\n*.pem\n"
+                                                   "/.next/\nout/\ndocs/build\n!keep.pem\r\n") ==
+               "node_modules\n**/*.pem\n.next\n**/out\ndocs/build\n!**/keep.pem\n");
+}
+
+BOOST_AUTO_TEST_CASE(the_key_follows_sources_not_outputs_or_stats) {
+    StepProject project;
+    auto first = project.key();
+    BOOST_TEST(first.starts_with("npm-"));
+    BOOST_TEST(first.size() == 4 + 24);
+    BOOST_TEST(project.key() == first);
+
+    // What the step and npm ci write, and what tools cache beside the sources, are no inputs.
+    write_file(project / "ui/out/index.html", "<html>\n");
+    write_file(project / "ui/node_modules/react/index.js", "x\n");
+    write_file(project / "ui/.next/cache/a", "x\n");
+    write_file(project / "ui/src/node_modules/b.js", "x\n");
+    BOOST_TEST(project.key() == first);
+
+    // A touched file is the same input; an edited one is another.
+    auto app = project / "ui/src/app.js";
+    fs::last_write_time(app, fs::last_write_time(app) + std::chrono::hours(1));
+    BOOST_TEST(project.key() == first);
+    write_file(app, "console.log('ho')\n");
+    auto edited = project.key();
+    BOOST_TEST(edited != first);
+    write_file(app, "console.log('hi')\n");
+    BOOST_TEST(project.key() == first);
+
+    // The project's .gitignore and ignore file are honoured, from the project's directory.
+    write_file(project / ".gitignore", "/ui/generated/\n*.log\n");
+    write_file(project / "ui/generated/x.js", "x\n");
+    write_file(project / "ui/src/debug.log", "x\n");
+    BOOST_TEST(project.key() == first);
+    write_file(project / "ui/src/new.js", "x\n");
+    BOOST_TEST(project.key() != first);
+}
+
+BOOST_AUTO_TEST_CASE(the_key_follows_tools_settings_and_variables) {
+    StepProject project;
+    auto first = project.key();
+    project.set_versions("v20.1.0", "9.2.0");
+    BOOST_TEST(project.key() != first);
+    project.set_versions("v18.19.0", "10.0.0");
+    BOOST_TEST(project.key() != first);
+    project.set_versions("v18.19.0", "9.2.0");
+    BOOST_TEST(project.key() == first);
+
+    project.npm.script = "export";
+    BOOST_TEST(project.key() != first);
+    project.npm.script = "build";
+
+    // A variable bundlers embed, and one the config names, are inputs; others are not.
+    ::setenv("NEXT_PUBLIC_API", "https://a.example", 1);
+    auto with_api = project.key();
+    BOOST_TEST(with_api != first);
+    ::setenv("NEXT_PUBLIC_API", "https://b.example", 1);
+    BOOST_TEST(project.key() != with_api);
+    ::unsetenv("NEXT_PUBLIC_API");
+    ::setenv("CAIRN_TEST_UNRELATED", "1", 1);
+    BOOST_TEST(project.key() == first);
+    project.npm.env_inputs = {"CAIRN_TEST_UNRELATED"};
+    BOOST_TEST(project.key() != first);
+    ::unsetenv("CAIRN_TEST_UNRELATED");
+}
+
+BOOST_AUTO_TEST_CASE(a_tool_without_a_version_is_an_error) {
+    StepProject project;
+    project.set_versions("", "9.2.0");
+    BOOST_CHECK_THROW(project.key(), cairn::Error);
+}
+
+BOOST_AUTO_TEST_CASE(records_round_trip_and_a_bad_one_is_nothing) {
+    ScratchDir cache;
+    cairn::oci::BlobStore store(cache.path());
+    auto digest = store.put("layer bytes");
+    assemble::StepRecord record{.layer = {.diff_id = cairn::oci::Digest::of("tar"),
+                                          .digest = digest,
+                                          .size = 11,
+                                          .compression = assemble::Compression::gzip}};
+    assemble::StepRecords records(cache.path(), "/src/project", "npm run build");
+    BOOST_TEST(!records.find("npm-aaaa", store).has_value());
+    records.remember("npm-aaaa", record);
+    auto found = records.find("npm-aaaa", store);
+    BOOST_REQUIRE(found.has_value());
+    BOOST_TEST(found->layer.diff_id == record.layer.diff_id);
+    BOOST_TEST(found->layer.digest == digest);
+    BOOST_TEST(found->layer.size == 11);
+    BOOST_TEST((found->layer.compression == assemble::Compression::gzip));
+
+    // A record whose size disagrees with its blob, or that is not one, is nothing.
+    record.layer.size = 12;
+    records.remember("npm-bbbb", record);
+    BOOST_TEST(!records.find("npm-bbbb", store).has_value());
+    write_file(cache / "steps/npm-cccc", "\x1b[31mnot a record\n");
+    BOOST_TEST(!records.find("npm-cccc", store).has_value());
+
+    // The last run is per checkout.
+    BOOST_TEST(!records.last_run_here().has_value());
+    records.ran_here("npm-aaaa");
+    BOOST_TEST(records.last_run_here().value_or("") == "npm-aaaa");
+    assemble::StepRecords other(cache.path(), "/src/clone", "npm run build");
+    BOOST_TEST(!other.last_run_here().has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -29,11 +29,16 @@ CLEANUPS=()
 # Runs `command…` (a string, eval'd) when the test ends, before the scratch dir goes.
 on_exit() { CLEANUPS+=("$1"); }
 
+# Runs the cleanups registered from index FROM on, newest first.
+_run_cleanups() {  # FROM
+    local i
+    for ((i = ${#CLEANUPS[@]} - 1; i >= $1; i--)); do eval "${CLEANUPS[i]}" >/dev/null 2>&1; done
+}
+
 _lib_cleanup() {
     local status=$?
     set +e
-    local i
-    for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[i]}" >/dev/null 2>&1; done
+    _run_cleanups 0
     chmod -R u+rwX "$WORK" 2>/dev/null
     rm -rf "$WORK"
     case $status in
@@ -356,8 +361,17 @@ run_case() {  # NAME COMMAND…
     local name=$1 status=0
     shift
     set +e
+    # A subshell inherits no EXIT trap: what the case starts (a registry, a proxy) is stopped
+    # when the case ends, by the cleanups it registered itself.
     (
         set -e
+        # (Inline, not a call of _run_cleanups: bash 5.2 fails "pop_var_context" when an EXIT
+        # trap calls a function while a function is being left by `exit`.)
+        trap '_case_status=$?; set +e
+              for ((_case_i = ${#CLEANUPS[@]} - 1; _case_i >= '"${#CLEANUPS[@]}"'; _case_i--)); do
+                  eval "${CLEANUPS[_case_i]}" >/dev/null 2>&1
+              done
+              exit $_case_status' EXIT
         "$@"
     )
     status=$?

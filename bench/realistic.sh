@@ -54,7 +54,7 @@ seconds() {  # COMMAND... : runs it, prints its wall time; its output goes to $w
     printf '%.1f' "$(echo "$end - $start" | bc -l)"
 }
 rows=()
-row() { rows+=("$(printf '%-44s %8s s %12s' "$1" "$2" "${3:--}")"); }
+row() { rows+=("$(printf '%-64s %8s s %12s' "$1" "$2" "${3:--}")"); }
 
 echo "realistic bench: $(nproc) cores, $(cargo -V), node $(node -v)"
 
@@ -79,8 +79,10 @@ git -C "$project" init -q
 commit() { git -C "$1" add -A && git -C "$1" -c user.name=b -c user.email=b@example.invalid commit -qm "$2"; }
 commit "$project" realistic
 cairn_build() {  # DIR CACHE CARGO_HOME
-    CAIRN_CACHE=$2 CARGO_HOME=$3 "$cairn" build dev -C "$1" --json --no-deploy
+    CAIRN_CACHE=$2 CARGO_HOME=$3 "$cairn" build dev -C "$1" --json --no-deploy >"$work/last.json"
 }
+# Whether the last build skipped its npm step (docs/steps.md).
+npm_skipped() { jq -r '.steps[0].skipped' "$work/last.json" 2>/dev/null || echo "?"; }
 before=$(registry_bytes)
 t_first=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
 row "cairn: first build (base built and pushed)" "$t_first" "$(($(registry_bytes) - before))"
@@ -88,16 +90,16 @@ edit_version "$project" 1.1
 commit "$project" "version 1.1"
 before=$(registry_bytes)
 t_change=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
-row "cairn: one-line Rust change" "$t_change" "$(($(registry_bytes) - before))"
+row "cairn: one-line Rust change (npm skipped=$(npm_skipped))" "$t_change" "$(($(registry_bytes) - before))"
 t_noop=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
-row "cairn: nothing changed" "$t_noop"
+row "cairn: nothing changed (npm skipped=$(npm_skipped))" "$t_noop"
 fresh=$work/agent-b/elsewhere/deeper/realistic
 git clone -q "$project" "$fresh"
 sed -i "s|^base = .*|base = \"oci:$work/base:busybox\"|" "$fresh/cairn.toml"
 before=$(registry_bytes)
 t_fresh=$(seconds cairn_build "$fresh" "$work/cache-b" "$work/cargo-b")
-fresh_base_built=$(jq -r .base_built "$work/last.log" 2>/dev/null || echo "?")
-row "cairn: fresh agent (base_built=$fresh_base_built)" "$t_fresh" "$(($(registry_bytes) - before))"
+fresh_base_built=$(jq -r .base_built "$work/last.json" 2>/dev/null || echo "?")
+row "cairn: fresh agent (base_built=$fresh_base_built, npm skipped=$(npm_skipped))" "$t_fresh" "$(($(registry_bytes) - before))"
 
 # The seed flow with buildah.
 builder=${BENCH_BUILDER:-}
@@ -148,7 +150,7 @@ else
     echo "realistic bench: seed flow skipped (BENCH_BUILDER unset and BENCH_SEED=0)" >&2
 fi
 
-printf '%-44s %10s %12s\n' "run" "seconds" "bytes pushed"
+printf '%-64s %10s %12s\n' "run" "seconds" "bytes pushed"
 printf '%s\n' "${rows[@]}"
 echo "ratios:"
 echo "  cairn code change / native incremental cargo build:  $(ratio "$t_change" "$t_native_change")"

@@ -1,4 +1,4 @@
-// A base is a single-layer image in an OCI layout, so copy_image moves it like any image.
+// A base is an image of a few layers in an OCI layout, so copy_image moves it like any image.
 #include "assemble/build/base_cache.hpp"
 
 #include "assemble/build/cache.hpp"
@@ -52,27 +52,35 @@ CopyResult BaseCache::push(oci::ImageTarget& target, unsigned jobs, oci::Meter* 
     return copy_image(source, target, {.jobs = jobs, .meter = meter});
 }
 
-LayerDigests BaseCache::store(const std::vector<BasePart>& parts, unsigned threads) const {
+std::vector<BaseLayer> BaseCache::store(const std::vector<BasePart>& parts,
+                                        unsigned threads) const {
     auto layout = oci::ImageLayout::open_or_create(directory_);
-    auto blob = layout.blobs().writer();
-    auto digests = write_base_layer(parts, threads, *blob);
-    blob->commit(digests.digest, digests.size);
-    auto image = stack(scratch_image(oci::Platform::host()),
-                       {{.digests = digests, .description = "cairn base " + tag_}}, {}, 0);
+    auto store = layout.blobs();
+    auto layers = write_base_layers(parts, threads, store);
+    std::vector<NewLayer> stacked;
+    for (const auto& layer : layers)
+        stacked.push_back({.digests = layer.digests, .description = "cairn base " + layer.group});
+    auto image = stack(scratch_image(oci::Platform::host()), stacked, {}, 0);
     oci::LayoutTarget target(directory_, tag_);
     ship(target, nullptr, layout.blobs(), image, 1);
-    return digests;
+    return layers;
 }
 
 std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter* meter) const {
     oci::LayoutSource source(directory_, tag_);
     auto image = oci::load_image(source, oci::Platform::host());
     if (image.manifest.layers.empty()) throw Error(reference() + " holds no layer");
-    const auto& layer = image.manifest.layers.back();
-    if (meter) meter->expect(static_cast<std::uint64_t>(layer.size));
+    std::uint64_t total = 0;
+    for (const auto& layer : image.manifest.layers) total += static_cast<std::uint64_t>(layer.size);
+    if (meter) meter->expect(total);
     try {
-        oci::MeteredSource blob(source.open_blob(layer), meter);
-        return restore_base_layer(blob, parts);
+        std::vector<std::unique_ptr<oci::MeteredSource>> blobs;
+        std::vector<ByteSource*> sources;
+        for (const auto& layer : image.manifest.layers) {
+            blobs.push_back(std::make_unique<oci::MeteredSource>(source.open_blob(layer), meter));
+            sources.push_back(blobs.back().get());
+        }
+        return restore_base_layers(sources, parts);
     } catch (const Error& e) {
         // Half a restore would look warm to the next run (base_is_warm): none at all is safe.
         std::error_code ec;

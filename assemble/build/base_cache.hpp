@@ -13,8 +13,9 @@
 
 namespace cairn::assemble {
 
-// Bases in the local cache: an OCI layout `<cache>/bases`, one single-layer image per tag
-// "<name>-base-cargo-<12 hex>", so that a base moves to and from registries like any image.
+// Bases in the local cache: an OCI layout `<cache>/bases`, one image per tag
+// "<name>-base-cargo-<12 hex>" of the base's layers, so that a base moves to and from
+// registries like any image, one changed layer at a time.
 class BaseCache {
   public:
     BaseCache(const std::filesystem::path& cache_dir, const std::string& image_name,
@@ -32,8 +33,8 @@ class BaseCache {
     // Copies the cached base to `target` (a registry).
     // Says how many bytes went (and how many the registry had).
     CopyResult push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter = nullptr) const;
-    // Makes the base layer of `parts` and stores it as the image of tag().
-    LayerDigests store(const std::vector<BasePart>& parts, unsigned threads) const;
+    // Makes the base layers of `parts` (write_base_layers) and stores them as the image of tag().
+    std::vector<BaseLayer> store(const std::vector<BasePart>& parts, unsigned threads) const;
     // Unpacks the cached base into `parts`; returns the bytes of file content restored.
     std::uint64_t restore(const std::vector<BasePart>& parts, oci::Meter* meter = nullptr) const;
 

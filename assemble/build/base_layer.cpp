@@ -11,7 +11,9 @@
 #include <array>
 #include <cerrno>
 #include <exception>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "assemble/build/native_build.hpp"
 #include "assemble/layer/compression.hpp"
@@ -70,14 +72,25 @@ class BaseTarWriter {
     BaseTarWriter(const BaseTarWriter&) = delete;
     BaseTarWriter& operator=(const BaseTarWriter&) = delete;
 
-    void add(const fs::path& path, const std::string& name) {
+    // `shift`: what the last restore added to the part's mtimes (kBaseShiftFile), taken off
+    // again so that a file cargo did not rebuild has the mtime the base gave it.
+    void add(const fs::path& path, const std::string& name, __int128 shift) {
         struct stat st {};
         if (::lstat(path.c_str(), &st) != 0)
             throw Error(system_error_text("cannot read " + path.string(), errno));
         if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) return;
         EntryHandle entry(archive_entry_new());
-        archive_entry_copy_stat(entry.get(), &st);
+        // The bytes depend on names, modes, contents and file mtimes only: no owner, no atime
+        // or ctime, so that an unchanged crate gives the same layer on every machine.
         archive_entry_set_pathname(entry.get(), name.c_str());
+        archive_entry_set_mode(entry.get(), st.st_mode);
+        archive_entry_set_size(entry.get(), S_ISREG(st.st_mode) ? st.st_size : 0);
+        // A directory's mtime is 0: cargo never compares it, and it moves whenever a file in
+        // it comes or goes, which would change the layer of every crate that shares it.
+        auto mtime = static_cast<__int128>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+        mtime = S_ISDIR(st.st_mode) ? 0 : std::max<__int128>(0, mtime - shift);
+        archive_entry_set_mtime(entry.get(), static_cast<time_t>(mtime / 1000000000),
+                                static_cast<long>(mtime % 1000000000));
         if (S_ISLNK(st.st_mode))
             archive_entry_set_symlink(entry.get(), fs::read_symlink(path).c_str());
         if (archive_write_header(archive_.get(), entry.get()) < ARCHIVE_WARN)
@@ -118,29 +131,152 @@ class BaseTarWriter {
     std::unique_ptr<archive, WriteFree> archive_;
 };
 
-void add_part(BaseTarWriter& tar, const BasePart& part) {
+// The shift a restore recorded in a part (restore_base_layers), or 0.
+__int128 recorded_shift(const BasePart& part) {
     std::error_code ec;
-    if (!fs::is_directory(part.directory, ec)) return;
-    tar.add(part.directory, part.member);
-    auto unreadable = [&](const std::error_code& ec) {
-        return Error("cannot read " + part.directory.string() + ": " + ec.message());
-    };
-    fs::recursive_directory_iterator it(part.directory, fs::directory_options::none, ec);
-    if (ec) throw unreadable(ec);
-    // The error is checked right after each step: on failure the iterator becomes the end one,
-    // and a loop condition would end the walk quietly, storing a base short of files.
-    while (it != fs::recursive_directory_iterator()) {
-        bool left_out =
-            it.depth() == 0 && part.leave_out && part.leave_out(it->path().filename().native());
-        if (left_out) {
-            it.disable_recursion_pending();
-        } else {
-            auto relative = it->path().lexically_relative(part.directory).generic_string();
-            tar.add(it->path(), part.member + "/" + relative);
+    auto file = part.directory / kBaseShiftFile;
+    if (!fs::is_regular_file(file, ec)) return 0;
+    try {
+        auto text = oci::read_small_file(file, 64);
+        __int128 value = 0;
+        bool any = false;
+        for (char c : text) {
+            if (c == '\n') break;
+            if (c < '0' || c > '9') return 0;
+            value = value * 10 + (c - '0');
+            any = true;
         }
-        it.increment(ec);
-        if (ec) throw unreadable(ec);
+        return any ? value : 0;
+    } catch (const Error&) {
+        return 0;
     }
+}
+
+// One thing a base holds, and the unit it belongs to: the crate ("serde") of a name directly
+// under deps/, .fingerprint/ or build/, the package of node_modules ("react", "@babel").
+struct BaseEntry {
+    fs::path path;
+    std::string name;  // the member name
+    std::string unit;
+    std::uintmax_t size = 0;
+    __int128 shift = 0;
+};
+
+// "libserde_json-0a1b2c.rlib" -> "serde_json", "serde_json-0a1b2c.d" -> "serde_json",
+// "serde-json-0a1b2c" (a package's directory) -> "serde_json": one unit for all of a crate's
+// files, whichever part they are in.
+std::string unit_of(const BasePart& part, const std::string& first) {
+    if (part.member.starts_with("npm/")) return "npm:" + first;
+    std::string name = first;
+    auto dash = name.rfind('-');
+    if (dash != std::string::npos && dash > 0) {
+        auto extension = fs::path(name).extension().string();
+        bool library = extension == ".rlib" || extension == ".rmeta" || extension == ".so" ||
+                       extension == ".a" || extension == ".dylib";
+        name = name.substr(0, dash);
+        if (library && name.starts_with("lib") && name.size() > 3) name = name.substr(3);
+    }
+    std::replace(name.begin(), name.end(), '-', '_');
+    return "cargo:" + name;
+}
+
+std::vector<BaseEntry> collect_entries(const std::vector<BasePart>& parts) {
+    std::vector<BaseEntry> entries;
+    for (const auto& part : parts) {
+        std::error_code ec;
+        if (!fs::is_directory(part.directory, ec)) continue;
+        auto shift = recorded_shift(part);
+        entries.push_back({.path = part.directory, .name = part.member, .unit = "", .shift = shift});
+        auto unreadable = [&](const std::error_code& ec) {
+            return Error("cannot read " + part.directory.string() + ": " + ec.message());
+        };
+        fs::recursive_directory_iterator it(part.directory, fs::directory_options::none, ec);
+        if (ec) throw unreadable(ec);
+        std::string first;
+        // The error is checked right after each step: on failure the iterator becomes the end
+        // one, and a loop condition would end the walk quietly, storing a base short of files.
+        while (it != fs::recursive_directory_iterator()) {
+            auto filename = it->path().filename().string();
+            if (it.depth() == 0) first = filename;
+            bool left_out = it.depth() == 0 &&
+                            (filename == kBaseShiftFile ||
+                             (part.leave_out && part.leave_out(it->path().filename().native())));
+            if (left_out) {
+                it.disable_recursion_pending();
+            } else {
+                auto relative = it->path().lexically_relative(part.directory).generic_string();
+                std::uintmax_t size = 0;
+                if (it->is_regular_file(ec) && !it->is_symlink(ec)) size = it->file_size(ec);
+                entries.push_back({.path = it->path(),
+                                   .name = part.member + "/" + relative,
+                                   .unit = unit_of(part, first),
+                                   .size = size,
+                                   .shift = shift});
+            }
+            it.increment(ec);
+            if (ec) throw unreadable(ec);
+        }
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const BaseEntry& a, const BaseEntry& b) { return a.name < b.name; });
+    return entries;
+}
+
+// The layers of a base: each unit of at least kOwnLayerBytes, up to kMaxOwnLayers of the
+// largest, in a layer of its own; the rest (and the parts' own directories) spread over
+// kSharedLayers by a hash of the unit's name, which does not move when other units come or go.
+// Named by what they hold, in name order.
+constexpr std::uintmax_t kOwnLayerBytes = 1 << 20;
+constexpr std::size_t kMaxOwnLayers = 40;
+constexpr std::size_t kSharedLayers = 8;
+
+std::map<std::string, std::vector<const BaseEntry*>> group_entries(
+    const std::vector<BaseEntry>& entries) {
+    std::map<std::string, std::uintmax_t> unit_bytes;
+    for (const auto& entry : entries) unit_bytes[entry.unit] += entry.size;
+    std::vector<std::pair<std::uintmax_t, std::string>> by_size;
+    for (const auto& [unit, bytes] : unit_bytes) {
+        if (!unit.empty() && bytes >= kOwnLayerBytes) by_size.emplace_back(bytes, unit);
+    }
+    std::sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    if (by_size.size() > kMaxOwnLayers) by_size.resize(kMaxOwnLayers);
+    std::set<std::string> own;
+    for (const auto& [bytes, unit] : by_size) own.insert(unit);
+
+    std::map<std::string, std::vector<const BaseEntry*>> groups;
+    for (const auto& entry : entries) {
+        std::string group;
+        if (own.contains(entry.unit)) {
+            group = entry.unit;
+        } else {
+            auto digest = oci::Digest::of(entry.unit);
+            auto bucket = std::stoul(std::string(digest.hex().substr(0, 8)), nullptr, 16);
+            group = "shared-" + std::to_string(bucket % kSharedLayers);
+        }
+        groups[group].push_back(&entry);
+    }
+    return groups;
+}
+
+LayerDigests write_entries(const std::vector<const BaseEntry*>& entries, unsigned threads,
+                           ByteSink& out) {
+    oci::Sha256 blob_hash;
+    TeeSink to_out(blob_hash, out);
+    auto compressor = make_compressor(Compression::zstd, to_out, threads);
+    oci::Sha256 tar_hash;
+    TeeSink tar_out(tar_hash, *compressor);
+    {
+        BaseTarWriter tar(tar_out);
+        for (const auto* entry : entries) tar.add(entry->path, entry->name, entry->shift);
+        tar.finish();
+    }
+    compressor->finish();
+    return {.diff_id = tar_hash.finish(),
+            .digest = blob_hash.finish(),
+            .size = static_cast<std::int64_t>(blob_hash.size()),
+            .compression = Compression::zstd};
 }
 
 // Where a member of a base goes on disk. A base is a cache, not a trusted archive: what a
@@ -231,8 +367,8 @@ std::uint64_t copy_entry_data(archive* in, const ReadState& state, archive* out,
 // crate (and all that depends on it) would be compiled again. cargo holds third-party sources
 // for unchanging (it never looks at their mtimes otherwise), and the base never holds the
 // project's own packages (workspace members and path dependencies), so no edit goes unseen.
-void shift_to_now(const std::vector<std::pair<fs::path, struct timespec>>& dated) {
-    if (dated.empty()) return;
+__int128 shift_to_now(const std::vector<std::pair<fs::path, struct timespec>>& dated) {
+    if (dated.empty()) return 0;
     auto nanoseconds = [](const struct timespec& t) {
         return static_cast<__int128>(t.tv_sec) * 1000000000 + t.tv_nsec;
     };
@@ -251,6 +387,7 @@ void shift_to_now(const std::vector<std::pair<fs::path, struct timespec>>& dated
         if (::utimensat(AT_FDCWD, path.c_str(), times.data(), AT_SYMLINK_NOFOLLOW) != 0)
             throw Error(system_error_text("cannot date " + path.string(), errno));
     }
+    return shift;
 }
 
 }  // namespace
@@ -282,38 +419,37 @@ bool base_is_warm(const std::vector<BasePart>& parts) {
 }
 
 LayerDigests write_base_layer(const std::vector<BasePart>& parts, unsigned threads, ByteSink& out) {
-    oci::Sha256 blob_hash;
-    TeeSink to_out(blob_hash, out);
-    auto compressor = make_compressor(Compression::zstd, to_out, threads);
-    oci::Sha256 tar_hash;
-    TeeSink tar_out(tar_hash, *compressor);
-    {
-        BaseTarWriter tar(tar_out);
-        for (const auto& part : parts) add_part(tar, part);
-        tar.finish();
+    auto entries = collect_entries(parts);
+    std::vector<const BaseEntry*> all;
+    for (const auto& entry : entries) all.push_back(&entry);
+    return write_entries(all, threads, out);
+}
+
+std::vector<BaseLayer> write_base_layers(const std::vector<BasePart>& parts, unsigned threads,
+                                         oci::BlobStore& store) {
+    auto entries = collect_entries(parts);
+    std::vector<BaseLayer> layers;
+    for (const auto& [group, members] : group_entries(entries)) {
+        auto blob = store.writer();
+        auto digests = write_entries(members, threads, *blob);
+        blob->commit(digests.digest, digests.size);
+        layers.push_back({.group = group, .digests = digests});
     }
-    compressor->finish();
-    return {.diff_id = tar_hash.finish(),
-            .digest = blob_hash.finish(),
-            .size = static_cast<std::int64_t>(blob_hash.size()),
-            .compression = Compression::zstd};
+    return layers;
 }
 
 std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BasePart>& parts) {
+    return restore_base_layers({&compressed}, parts);
+}
+
+namespace {
+
+// Unpacks one layer of a base into `parts` (already made real), adding what it dated.
+std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& real_parts,
+                          std::vector<std::pair<fs::path, struct timespec>>& dated) {
     std::unique_ptr<archive, ReadFree> in(archive_read_new());
     std::unique_ptr<archive, WriteFree> out(archive_write_disk_new());
     if (!in || !out) throw Error("cannot restore the base layer: out of memory");
-    // Every path written is absolute (destination() maps members into the parts' directories
-    // and refuses the rest), so ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS does not apply. And
-    // SECURE_SYMLINKS looks at every component of such a path, the user's own directories
-    // above a part too (a symlinked ~/src would be replaced by an empty directory): the parts
-    // are written at their real paths.
-    std::vector<BasePart> real_parts = parts;
-    for (auto& part : real_parts) {
-        std::error_code ec;
-        auto real = fs::weakly_canonical(part.directory, ec);
-        if (!ec) part.directory = real;
-    }
     archive_write_disk_set_options(
         out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK |
                        ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
@@ -327,7 +463,6 @@ std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BaseP
         state->fail("cannot read the base layer", in.get());
     }
     std::uint64_t restored = 0;
-    std::vector<std::pair<fs::path, struct timespec>> dated;  // files and links, as archived
     for (;;) {
         archive_entry* entry = nullptr;
         int status = archive_read_next_header(in.get(), &entry);
@@ -350,7 +485,43 @@ std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BaseP
     }
     if (archive_write_close(out.get()) < ARCHIVE_WARN)
         throw Error("cannot finish restoring the base: " + archive_message(out.get()));
-    shift_to_now(dated);
+    return restored;
+}
+
+}  // namespace
+
+std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
+                                  const std::vector<BasePart>& parts) {
+    // Every path written is absolute (destination() maps members into the parts' directories
+    // and refuses the rest), so ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS does not apply. And
+    // SECURE_SYMLINKS looks at every component of such a path, the user's own directories
+    // above a part too (a symlinked ~/src would be replaced by an empty directory): the parts
+    // are written at their real paths.
+    std::vector<BasePart> real_parts = parts;
+    for (auto& part : real_parts) {
+        std::error_code ec;
+        auto real = fs::weakly_canonical(part.directory, ec);
+        if (!ec) part.directory = real;
+    }
+    std::uint64_t restored = 0;
+    std::vector<std::pair<fs::path, struct timespec>> dated;  // files and links, as archived
+    for (auto* layer : layers) restored += restore_one(*layer, real_parts, dated);
+    // One shift for all layers, so that the order of mtimes holds across them; each part keeps
+    // it, for the next base made from these directories (write_base_layers).
+    auto shift = shift_to_now(dated);
+    for (const auto& part : real_parts) {
+        std::error_code ec;
+        if (!fs::is_directory(part.directory, ec)) continue;
+        oci::TemporaryFile file(part.directory / kBaseShiftFile);
+        auto value = static_cast<unsigned __int128>(std::max<__int128>(0, shift));
+        std::string text;
+        do {
+            text.insert(text.begin(), static_cast<char>('0' + static_cast<int>(value % 10)));
+            value /= 10;
+        } while (value != 0);
+        file.write(text + "\n");
+        file.commit();
+    }
     return restored;
 }
 

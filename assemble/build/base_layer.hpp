@@ -11,6 +11,7 @@
 
 #include "assemble/build/build_config.hpp"
 #include "assemble/layer/layer.hpp"
+#include "oci/blob_store.hpp"
 
 namespace cairn::assemble {
 
@@ -32,8 +33,27 @@ std::vector<BasePart> base_parts(const BuildConfig& config,
 // Whether the builds are already warm here: every part exists and is not empty.
 bool base_is_warm(const std::vector<BasePart>& parts);
 
-// Writes the parts that exist as one zstd tar layer to `out`.
+// Where a restore notes, in each part, how far it moved the mtimes (nanoseconds): the next base
+// made from the part moves them back, so that a file cargo did not rebuild keeps its bytes in
+// the base. Never itself in a base.
+inline constexpr const char* kBaseShiftFile = ".cairn-base-shift";
+
+// The parts that exist as zstd tar layers. The bytes depend on the entries' names, modes,
+// contents and (moved back) mtimes only, in name order, not on owners or the machine.
 LayerDigests write_base_layer(const std::vector<BasePart>& parts, unsigned threads, ByteSink& out);
+
+// One layer of a base made of several.
+struct BaseLayer {
+    std::string group;  // "cargo:tokio" for a crate of its own, "shared-3" for a shared layer
+    LayerDigests digests;
+};
+
+// The base as several layers written into `store`, so that a crate that did not change keeps
+// its layer's digest and a registry moves only the layers that did: each crate (or npm
+// package) of at least 1 MiB, up to the 40 largest, in a layer of its own, the rest spread over
+// 8 shared layers by a hash of their names (at most 48 layers). In group name order.
+std::vector<BaseLayer> write_base_layers(const std::vector<BasePart>& parts, unsigned threads,
+                                         oci::BlobStore& store);
 
 // Unpacks a base layer (`compressed`: the blob as stored) into the parts' directories, keeping
 // modes and the mtimes' order: every mtime is moved by one amount so that the newest is the
@@ -41,5 +61,8 @@ LayerDigests write_base_layer(const std::vector<BasePart>& parts, unsigned threa
 // climbing with "..", is a cairn::Error.
 // Returns the number of bytes of file content restored.
 std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BasePart>& parts);
+// The same for the layers of one base, in order, dated as one.
+std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
+                                  const std::vector<BasePart>& parts);
 
 }  // namespace cairn::assemble

@@ -58,6 +58,56 @@ std::string tar_of(const std::vector<Member>& members) {
 
 BOOST_AUTO_TEST_SUITE(base_layer)
 
+BOOST_AUTO_TEST_CASE(an_unchanged_crate_keeps_its_layer_through_a_restore) {
+    ScratchDir from;
+    ScratchDir blobs;
+    cairn::oci::BlobStore store(blobs.path());
+    write_file(from / "deps/libbig-0123abcd.rlib", std::string(2 << 20, 'b'));
+    write_file(from / "deps/big-0123abcd.d", "deps");
+    write_file(from / ".fingerprint/big-0123abcd/lib-big", "fingerprint");
+    write_file(from / "deps/libsmall-4567cdef.rlib", "s");
+    std::vector<assemble::BasePart> parts{{"cargo/deps", from / "deps"},
+                                          {"cargo/.fingerprint", from / ".fingerprint"}};
+    auto digest_of = [](const std::vector<assemble::BaseLayer>& layers, const std::string& group) {
+        for (const auto& layer : layers) {
+            if (layer.group == group) return layer.digests.digest.str();
+        }
+        return std::string("none");
+    };
+    auto first = assemble::write_base_layers(parts, 1, store);
+    BOOST_TEST(first.size() >= 2u);
+    BOOST_TEST(first.size() <= 1u + 8u);
+    // All of a crate's files, from every part, are in its layer.
+    BOOST_TEST(digest_of(first, "cargo:big") != "none");
+    auto again = assemble::write_base_layers(parts, 1, store);
+    BOOST_REQUIRE(again.size() == first.size());
+    for (std::size_t i = 0; i < first.size(); ++i)
+        BOOST_TEST(again[i].digests.digest == first[i].digests.digest);
+
+    // Restored elsewhere (every mtime moved to now), a crate added, packed again: the big
+    // crate's layer holds the same bytes, so a registry already has it.
+    ScratchDir to;
+    std::vector<assemble::BasePart> restored{{"cargo/deps", to / "deps"},
+                                             {"cargo/.fingerprint", to / ".fingerprint"}};
+    std::vector<std::unique_ptr<cairn::ByteSource>> sources;
+    std::vector<cairn::ByteSource*> pointers;
+    for (const auto& layer : first) {
+        sources.push_back(store.open(layer.digests.digest));
+        pointers.push_back(sources.back().get());
+    }
+    assemble::restore_base_layers(pointers, restored);
+    BOOST_TEST(read_file(to / ".fingerprint/big-0123abcd/lib-big") == "fingerprint");
+    BOOST_TEST(fs::exists(to / "deps" / assemble::kBaseShiftFile));
+    BOOST_TEST((fs::last_write_time(to / "deps/libbig-0123abcd.rlib") !=
+                fs::last_write_time(from / "deps/libbig-0123abcd.rlib")));
+    write_file(to / "deps/libnew-89abcdef.rlib", "n");
+    auto second = assemble::write_base_layers(restored, 1, store);
+    BOOST_TEST(digest_of(second, "cargo:big") == digest_of(first, "cargo:big"));
+    for (const auto& layer : second) {
+        BOOST_TEST(layer.group.find(assemble::kBaseShiftFile) == std::string::npos);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(restore_puts_parts_back_with_their_mtimes) {
     ScratchDir from;
     write_file(from / "deps/libfnv.rlib", "rlib bytes");

@@ -278,11 +278,12 @@ void store_base(Build& build, const BaseCache& cache) {
             part.leave_out = [workspace](std::string_view entry) { return workspace->owns(entry); };
         }
     }
-    auto digests = cache.store(parts, build.options.jobs);
+    auto layers = cache.store(parts, build.options.jobs);
+    std::int64_t bytes = 0;
+    for (const auto& layer : layers) bytes += layer.digests.size;
     build.result.base_built = true;
-    build.say("base " + build.result.base_key + ": stored " +
-              std::string(digests.digest.short_hex()) + " (" + std::to_string(digests.size) +
-              " bytes) in " + cache.reference());
+    build.say("base " + build.result.base_key + ": stored " + std::to_string(layers.size()) +
+              " layers (" + std::to_string(bytes) + " bytes) in " + cache.reference());
     build.result.times.base += seconds_since(start);
 }
 
@@ -390,6 +391,16 @@ std::optional<StepRecord> find_step_record(Build& build, const std::string& key,
             auto writer = store.writer();
             copy_stream(blob, *writer);
             writer->commit(layer.digest, layer.size);
+        }
+        // The blob is checked by its digest; the diff_id the record claims, by unpacking it.
+        auto stored = store.open(layer.digest);
+        auto tar = make_decompressor(compression, *stored);
+        oci::Sha256 hash;
+        copy_stream(*tar, hash);
+        if (hash.finish() != record.layer.diff_id) {
+            build.say("warning: " + reference + " names a diff_id its layer does not have: " +
+                      "ignored, the step runs");
+            return std::nullopt;
         }
         records.remember(key, record);
         build.say("step " + npm_step_name(build) + ": its output found in " + reference);

@@ -41,9 +41,13 @@ assert_eq '["/app/sample-server"]' "$(jq -c .config.Entrypoint < <(skopeo inspec
 
 # The base holds third-party build output only: fnv's, not the sample's own crate.
 base_manifest=$(jq -r '.manifests[0].digest' "$CAIRN_CACHE/bases/index.json")
-base_layer=$(jq -r '.layers[0].digest' "$CAIRN_CACHE/bases/blobs/sha256/${base_manifest#sha256:}")
-zstd -dc "$CAIRN_CACHE/bases/blobs/sha256/${base_layer#sha256:}" | tar -tf - >"$WORK/base.list" \
-    || fail "the base layer is not a zstd tar"
+: >"$WORK/base.list"
+for base_layer in $(jq -r '.layers[].digest' "$CAIRN_CACHE/bases/blobs/sha256/${base_manifest#sha256:}"); do
+    zstd -dc "$CAIRN_CACHE/bases/blobs/sha256/${base_layer#sha256:}" | tar -tf - >>"$WORK/base.list" \
+        || fail "the base layer $base_layer is not a zstd tar"
+done
+# Each of a crate's files is in one layer, and no member is in two.
+assert_eq "" "$(grep -v '/$' "$WORK/base.list" | sort | uniq -d)" "members stored twice in the base"
 grep -q '^cargo/deps/libfnv-[0-9a-f]*\.rlib$' "$WORK/base.list" || fail "fnv's rlib is not in the base"
 grep -q '^npm/node_modules/' "$WORK/base.list" || fail "node_modules is not in the base"
 if grep -E '^cargo/(deps/sample_server-|\.fingerprint/sample-|build/sample-)' "$WORK/base.list"; then

@@ -107,15 +107,28 @@ for layer in $(jq -r '.layers[].digest' "$WORK/base/blobs/sha256/${BASE_DIGEST#s
 done
 assert_eq "$REGISTRY_HOST/sample:$tag1@$digest1 $tag1 dev" "$(cat "$WORK/deployed")" "--no-deploy left the deploy alone"
 
-# A lockfile change is a new base key, built and pushed under its own tag.
+# A lockfile change is a new base key, built and pushed under its own tag. The base is layers
+# grouped by crate: the cargo crates did not change, so their layers are the old base's, and
+# only the changed layers are uploaded.
 printf '\n' >>"$PROJECT/ui/package-lock.json"
 commit "lockfile"
+lines_before=$(wc -l <"$REGISTRY_LOG")
 cairn_ok build dev -C "$PROJECT" --json --no-deploy
 key3=$(jq -r .base_key "$OUT")
 assert_ne "$key1" "$key3" "the base key after a lockfile change"
 assert_eq true "$(jq -r .base_built "$OUT")" "a lockfile change builds a new base"
 skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/sample-base:$key3" >/dev/null ||
     fail "the new base was not pushed as sample-base:$key3"
+base_layers() { skopeo inspect --tls-verify=false --raw "docker://$REGISTRY_HOST/sample-base:$1" | jq -r '.layers[].digest' | sort; }
+kept=$(comm -12 <(base_layers "$key1") <(base_layers "$key3"))
+(($(grep -c . <<<"$kept") >= 1)) || fail "the new base shares no layer with the old one"
+(($(comm -13 <(base_layers "$key1") <(base_layers "$key3") | grep -c .) >= 1)) || fail "the new base has no new layer"
+uploads=$(tail -n +"$((lines_before + 1))" "$REGISTRY_LOG" | grep -oE '"PUT /v2/[^ ]*/blobs/uploads/[^ ]*digest=sha256%3A[0-9a-f]+' |
+    sed 's/.*digest=sha256%3A/sha256:/' || true)
+while read -r layer; do
+    if grep -qx "$layer" <<<"$uploads"; then fail "the base layer $layer, unchanged, was uploaded again"; fi
+done <<<"$kept"
+note "new base: $(grep -c . <<<"$kept") layers kept of $(base_layers "$key3" | grep -c .)"
 
 # --rebuild-base and REBUILD_BASE=true force it.
 cairn_ok build dev -C "$PROJECT" --json --no-deploy --rebuild-base

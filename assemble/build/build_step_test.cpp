@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <string>
 
 #include "oci/error.hpp"
@@ -124,6 +125,25 @@ BOOST_AUTO_TEST_CASE(the_key_follows_tools_settings_and_variables) {
     project.npm.env_inputs = {"CAIRN_TEST_UNRELATED"};
     BOOST_TEST(project.key() != first);
     ::unsetenv("CAIRN_TEST_UNRELATED");
+}
+
+BOOST_AUTO_TEST_CASE(npms_version_is_read_from_its_package_json) {
+    StepProject project;
+    // An npm installed as Debian and nodejs.org do: bin/npm links to npm-cli.js of a package.
+    ScratchDir install;
+    write_file(install / "lib/node_modules/npm/package.json",
+               "{\"name\": \"npm\", \"version\": \"10.2.3\"}\n");
+    write_file(install / "lib/node_modules/npm/bin/npm-cli.js", "#!/bin/sh\necho 99.0.0\n", 0755);
+    fs::create_directories(install / "bin");
+    fs::create_symlink(install / "lib/node_modules/npm/bin/npm-cli.js", install / "bin/npm");
+    write_file(install / "bin/node", "#!/bin/sh\necho v18.19.0\n", 0755);
+    std::string saved = std::getenv("PATH");
+    ::setenv("PATH", ((install / "bin").string() + ":" + saved).c_str(), 1);
+    auto inputs = assemble::npm_step_inputs(project.npm, {.project_dir = project / "."},
+                                            cairn::oci::BlobStore((install / "cache")));
+    ::setenv("PATH", saved.c_str(), 1);
+    BOOST_TEST((std::find(inputs.lines.begin(), inputs.lines.end(), "npm 10.2.3") !=
+                inputs.lines.end()));
 }
 
 BOOST_AUTO_TEST_CASE(a_tool_without_a_version_is_an_error) {

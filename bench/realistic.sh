@@ -83,14 +83,24 @@ cairn_build() {  # DIR CACHE CARGO_HOME
 }
 # Whether the last build skipped its npm step (docs/steps.md).
 npm_skipped() { jq -r '.steps[0].skipped' "$work/last.json" 2>/dev/null || echo "?"; }
+# Where the last build's time went, as cairn reports it.
+phases() {
+    jq -r '.seconds | "base \(.base * 10 | round / 10), app \(.app_build * 10 | round / 10), layers \(.layers * 10 | round / 10), push \(.push * 10 | round / 10)"' \
+        "$work/last.json" 2>/dev/null || echo "?"
+}
 before=$(registry_bytes)
 t_first=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
 row "cairn: first build (base built and pushed)" "$t_first" "$(($(registry_bytes) - before))"
+base_key=$(jq -r .base_key "$work/last.json")
+base_manifest=$(curl -s -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+    "http://$host/v2/realistic-base/manifests/$base_key")
+echo "realistic bench: base $base_key in $(jq '.layers | length' <<<"$base_manifest") layers, largest $(jq '[.layers[].size] | max' <<<"$base_manifest") bytes" >&2
 edit_version "$project" 1.1
 commit "$project" "version 1.1"
 before=$(registry_bytes)
 t_change=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
 row "cairn: one-line Rust change (npm skipped=$(npm_skipped))" "$t_change" "$(($(registry_bytes) - before))"
+echo "realistic bench: code change's phases: $(phases)" >&2
 t_noop=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
 row "cairn: nothing changed (npm skipped=$(npm_skipped))" "$t_noop"
 fresh=$work/agent-b/elsewhere/deeper/realistic
@@ -100,6 +110,7 @@ before=$(registry_bytes)
 t_fresh=$(seconds cairn_build "$fresh" "$work/cache-b" "$work/cargo-b")
 fresh_base_built=$(jq -r .base_built "$work/last.json" 2>/dev/null || echo "?")
 row "cairn: fresh agent (base_built=$fresh_base_built, npm skipped=$(npm_skipped))" "$t_fresh" "$(($(registry_bytes) - before))"
+echo "realistic bench: fresh agent's phases: $(phases)" >&2
 
 # The seed flow with buildah.
 builder=${BENCH_BUILDER:-}

@@ -358,6 +358,16 @@ std::vector<oci::FileIdentity> written_outputs(const Build& build) {
     return outputs;
 }
 
+// What the npm step's key leaves out besides its own output: cargo's target, cairn's cache and
+// outputs.
+StepPlaces step_places(const Build& build) {
+    StepPlaces places{.project_dir = build.config.project_dir,
+                      .outside = {build.cache_dir},
+                      .outputs = written_outputs(build)};
+    if (!build.target_dir.empty()) places.outside.push_back(build.target_dir);
+    return places;
+}
+
 std::string npm_step_name(const Build& build) {
     return "npm run " + build.config.npm->script;
 }
@@ -430,11 +440,7 @@ void decide_npm_step(Build& build, oci::BlobStore& store) {
     };
     if (build.options.no_skip) return decided(false, "--no-skip");
     try {
-        StepPlaces places{.project_dir = build.config.project_dir,
-                          .outside = {build.cache_dir},
-                          .outputs = written_outputs(build)};
-        if (!build.target_dir.empty()) places.outside.push_back(build.target_dir);
-        build.npm_inputs = npm_step_inputs(npm, places, store);
+        build.npm_inputs = npm_step_inputs(npm, step_places(build), store);
     } catch (const Error& error) {
         return decided(false, std::string("its inputs could not be hashed: ") + error.what());
     }
@@ -464,20 +470,22 @@ void decide_npm_step(Build& build, oci::BlobStore& store) {
 
 // After the layers: the UI layer a run of the npm step made is recorded under its key, and
 // under the key of the tree as the run left it when the run changed its own inputs (so that
-// both a fresh checkout and this one find it). Gives the keys recorded.
+// both a fresh checkout and this one find it). Gives the keys to push. A step skipped for an
+// output that is here and matches is recorded too (its record may have come from the
+// registry), and not pushed again.
 std::vector<std::string> record_npm_step(Build& build, const LayerDigests& ui,
                                          oci::BlobStore& store) {
-    if (!build.npm_inputs || build.result.steps.empty() || build.result.steps.back().skipped)
-        return {};
+    if (!build.npm_inputs || build.result.steps.empty() || build.npm_layer) return {};
     const auto& report = build.result.steps.back();
     StepRecords records(build.cache_dir, build.config.project_dir, report.name);
+    if (report.skipped) {
+        records.remember(report.key, {.layer = ui});
+        records.ran_here(report.key);
+        return {};
+    }
     std::vector<std::string> keys{report.key};
     try {
-        StepPlaces places{.project_dir = build.config.project_dir,
-                          .outside = {build.cache_dir},
-                          .outputs = written_outputs(build)};
-        if (!build.target_dir.empty()) places.outside.push_back(build.target_dir);
-        auto after = npm_step_inputs(*build.config.npm, places, store).key();
+        auto after = npm_step_inputs(*build.config.npm, step_places(build), store).key();
         if (after != report.key) keys.push_back(after);
     } catch (const Error& error) {
         build.say("warning: the npm step's inputs could not be hashed after it ran (" +

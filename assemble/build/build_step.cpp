@@ -233,8 +233,8 @@ StepInputs npm_step_inputs(const NpmSection& npm, const StepPlaces& places,
 
 StepRecords::StepRecords(const fs::path& cache_dir, const fs::path& project_dir,
                          const std::string& step)
-    : records_(cache_dir / "steps"),
-      checkout_(cache_dir / "steps" / "checkouts" /
+    : records_(cache_dir / kStepRecordsDirectory),
+      checkout_(cache_dir / kStepRecordsDirectory / "checkouts" /
                 (hashed(fs::path(project_dir).lexically_normal().string()) + "-" + hashed(step))) {
 }
 

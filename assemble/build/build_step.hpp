@@ -56,6 +56,9 @@ struct StepPlaces {
 StepInputs npm_step_inputs(const NpmSection& npm, const StepPlaces& places,
                            const oci::BlobStore& store);
 
+// Where the records live, inside the cache; `cairn cache gc` drops those whose blob went.
+inline constexpr const char* kStepRecordsDirectory = "steps";
+
 // The layer a successful run of a step made, by the step's key.
 struct StepRecord {
     LayerDigests layer;

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <set>
+#include <sstream>
 
+#include "assemble/build/build_step.hpp"
 #include "assemble/layer/layer_cache.hpp"
 #include "assemble/layer/stat_index.hpp"
 #include "oci/blob_store.hpp"
@@ -189,6 +191,29 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
             auto diff_id = read_stat_record(record.path());
             if (!diff_id || !diffs.contains(std::string(diff_id->hex())))
                 fs::remove(record.path(), ec);
+        }
+    }
+    // The npm step's records (steps/<key>: diff_id, digest, size, compression) go with their
+    // layer's blob; a checkout's last-run key, when nobody built that checkout for `keep`.
+    auto steps = cache_dir / kStepRecordsDirectory;
+    if (fs::is_directory(steps, ec)) {
+        for (const auto& record : fs::directory_iterator(steps, ec)) {
+            if (record.is_directory(ec)) {
+                for (const auto& checkout : fs::directory_iterator(record.path(), ec)) {
+                    if (stale(checkout) || is_temporary(checkout.path()))
+                        fs::remove(checkout.path(), ec);
+                }
+                continue;
+            }
+            std::string diff_id, digest;
+            try {
+                std::istringstream text(oci::read_small_file(record.path(), 512));
+                text >> diff_id >> digest;
+            } catch (const Error&) {
+            }
+            bool kept = oci::Digest::is_valid(digest) &&
+                        fs::exists(layers / std::string(oci::Digest::parse(digest).hex()), ec);
+            if (!kept) fs::remove(record.path(), ec);
         }
     }
     return out;

@@ -55,12 +55,15 @@ build
 find "$CAIRN_CACHE/blobs/sha256" -type f -exec touch -d '40 days ago' {} +
 layer_records() { find "$CAIRN_CACHE/diffs" -type f 2>/dev/null | wc -l; }
 assert_ne 0 "$(layer_records)" "the layer cache records what it compressed"
+step_records() { find "$CAIRN_CACHE/steps" -maxdepth 1 -type f 2>/dev/null | wc -l; }
+assert_ne 0 "$(step_records)" "the npm step's record is in the cache"
 cairn_ok cache gc --keep-days 30
 assert_contains "$(cat "$ERR")" "removed 0 base(s)" "a base a build just used stays"
 cairn_ok cache ls
 assert_contains "$(cat "$OUT")" "$base_tag" "the used base is still listed"
 assert_contains "$(cat "$OUT")" "layers: 0," "unused layers are gone"
 assert_eq 0 "$(layer_records)" "the records of the removed layers go with them"
+assert_eq 0 "$(step_records)" "the npm step's records go with their layers"
 
 # All of it old: the base, its blobs and the layers go; the layout stays valid and empty.
 age_all

@@ -388,9 +388,7 @@ std::optional<StepRecord> find_step_record(Build& build, const std::string& key,
             return std::nullopt;
         }
         const auto& layer = image.manifest.layers.front();
-        auto compression = layer.media_type.ends_with("zstd") ? Compression::zstd
-                           : layer.media_type.ends_with("gzip") ? Compression::gzip
-                                                                : Compression::none;
+        auto compression = layer_compression(layer.media_type);
         StepRecord record{.layer = {.diff_id = diff_ids.front(),
                                     .digest = layer.digest,
                                     .size = layer.size,

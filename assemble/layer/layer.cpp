@@ -145,6 +145,11 @@ std::string_view layer_media_type(Compression compression, bool docker) {
     return media_type::oci_layer;
 }
 
+Compression layer_compression(std::string_view media_type) {
+    auto name = media_type::layer_compression(media_type);
+    return name.empty() ? Compression::none : parse_compression(name);
+}
+
 std::int64_t source_date_epoch() {
     const char* text = std::getenv("SOURCE_DATE_EPOCH");
     if (!text || !*text) return 0;

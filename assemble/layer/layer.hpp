@@ -49,6 +49,8 @@ LayerDigests write_layer(const LayerSource& source, const LayerOptions& options,
 
 // The OCI (or Docker schema 2) media type for a layer of this compression.
 std::string_view layer_media_type(Compression compression, bool docker);
+// The other way: how a layer of this media type (OCI or Docker) is compressed.
+Compression layer_compression(std::string_view media_type);
 
 // Every layer's mtime: SOURCE_DATE_EPOCH when set (a UsageError if malformed), else 0.
 std::int64_t source_date_epoch();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "assemble/layer/compression.hpp"
+#include "assemble/layer/layer.hpp"
 #include "assemble/layer/tar_stream.hpp"
 #include "oci/error.hpp"
 #include "oci/media_types.hpp"
@@ -122,12 +123,6 @@ class LayerFlattener {
     FlattenStats& stats_;
 };
 
-Compression compression_of(const oci::Descriptor& layer) {
-    auto name = oci::media_type::layer_compression(layer.media_type);
-    if (name.empty()) return Compression::none;
-    return parse_compression(name);
-}
-
 }  // namespace
 
 FlattenStats flatten(oci::ImageSource& source, const oci::Manifest& manifest, ByteSink& out,
@@ -147,7 +142,7 @@ FlattenStats flatten(oci::ImageSource& source, const oci::Manifest& manifest, By
                                           std::string(layer.digest.short_hex()),
                                static_cast<std::uint64_t>(layer.size));
         oci::MeteredSource blob(source.open_blob(layer), &task);
-        auto tar = make_decompressor(compression_of(layer), blob);
+        auto tar = make_decompressor(layer_compression(layer.media_type), blob);
         flattener.read(*tar, "layer " + layer.digest.str() + " of " + source.name());
         // The rest of the stream (the tar's padding, a compressed end): read, so that the
         // blob's digest is checked at its end.

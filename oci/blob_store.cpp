@@ -83,6 +83,12 @@ bool BlobStore::has(const Digest& digest) const {
     return fs::exists(path_of(digest));
 }
 
+bool BlobStore::has(const Digest& digest, std::int64_t size) const {
+    std::error_code ec;
+    auto found = fs::file_size(path_of(digest), ec);
+    return !ec && size >= 0 && found == static_cast<std::uintmax_t>(size);
+}
+
 void BlobStore::touch(const Digest& digest) const {
     ::utimensat(AT_FDCWD, path_of(digest).c_str(), nullptr, 0);
 }

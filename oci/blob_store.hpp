@@ -62,6 +62,9 @@ class BlobStore {
     explicit BlobStore(std::filesystem::path root);
 
     bool has(const Digest& digest) const;
+    // Holds it with `size` bytes: what a record naming the blob may rely on (a blob cut short
+    // by a full disk or a hand is not it).
+    bool has(const Digest& digest, std::int64_t size) const;
     std::filesystem::path path_of(const Digest& digest) const;
     // A missing blob is an Error naming the store.
     std::unique_ptr<ByteSource> open(const Digest& digest) const;

@@ -238,9 +238,7 @@ StepRecords::StepRecords(const fs::path& cache_dir, const fs::path& project_dir,
                 (hashed(fs::path(project_dir).lexically_normal().string()) + "-" + hashed(step))) {
 }
 
-std::optional<StepRecord> StepRecords::find(const std::string& key,
-                                            const oci::BlobStore& store) const {
-    auto path = records_ / key;
+std::optional<StepRecord> read_step_record(const fs::path& path) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) return std::nullopt;
     try {
@@ -250,19 +248,21 @@ std::optional<StepRecord> StepRecords::find(const std::string& key,
         text >> diff_id >> digest >> size >> compression;
         if (!oci::Digest::is_valid(diff_id) || !oci::Digest::is_valid(digest) || size < 0)
             return std::nullopt;
-        StepRecord record{.layer = {.diff_id = oci::Digest::parse(diff_id),
+        return StepRecord{.layer = {.diff_id = oci::Digest::parse(diff_id),
                                     .digest = oci::Digest::parse(digest),
                                     .size = size,
                                     .compression = parse_compression(compression)}};
-        auto blob = store.path_of(record.layer.digest);
-        if (!store.has(record.layer.digest) ||
-            fs::file_size(blob, ec) != static_cast<std::uintmax_t>(size))
-            return std::nullopt;
-        store.touch(record.layer.digest);
-        return record;
     } catch (const Error&) {
         return std::nullopt;
     }
+}
+
+std::optional<StepRecord> StepRecords::find(const std::string& key,
+                                            const oci::BlobStore& store) const {
+    auto record = read_step_record(records_ / key);
+    if (!record || !store.has(record->layer.digest, record->layer.size)) return std::nullopt;
+    store.touch(record->layer.digest);
+    return record;
 }
 
 void StepRecords::remember(const std::string& key, const StepRecord& record) const {

@@ -64,6 +64,10 @@ struct StepRecord {
     LayerDigests layer;
 };
 
+// A record file as StepRecords writes it; nothing when it cannot be read or parsed (its blob is
+// not looked for).
+std::optional<StepRecord> read_step_record(const std::filesystem::path& path);
+
 // The records in the local cache: `<cache>/steps/<key>` ("diff_id digest size" of a blob in the
 // cache's store), and per checkout the key of its last successful run (so that an output
 // deleted after that run is made again, while a fresh checkout uses the record).

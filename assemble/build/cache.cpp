@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <set>
-#include <sstream>
 
 #include "assemble/build/build_step.hpp"
 #include "assemble/layer/layer_cache.hpp"
@@ -205,15 +204,9 @@ CacheCollection collect_cache(const fs::path& cache_dir, std::chrono::seconds ke
                 }
                 continue;
             }
-            std::string diff_id, digest;
-            try {
-                std::istringstream text(oci::read_small_file(record.path(), 512));
-                text >> diff_id >> digest;
-            } catch (const Error&) {
-            }
-            bool kept = oci::Digest::is_valid(digest) &&
-                        fs::exists(layers / std::string(oci::Digest::parse(digest).hex()), ec);
-            if (!kept) fs::remove(record.path(), ec);
+            auto step = read_step_record(record.path());
+            if (!step || !fs::exists(layers / std::string(step->layer.digest.hex()), ec))
+                fs::remove(record.path(), ec);
         }
     }
     return out;

@@ -113,11 +113,8 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
     quiet.tar.warn = nullptr;
 
     auto records = records_directory(store, options.compression);
-    std::error_code ec;
     auto record = read_layer_record(records / std::string(diff_id.hex()));
-    if (record && store.has(record->digest) &&
-        fs::file_size(store.path_of(record->digest), ec) ==
-            static_cast<std::uintmax_t>(record->size)) {
+    if (record && store.has(record->digest, record->size)) {
         store.touch(record->digest);
         return {.digests = {.diff_id = diff_id,
                             .digest = record->digest,

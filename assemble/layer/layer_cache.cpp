@@ -39,6 +39,28 @@ LayerDigests write_into(const LayerSource& source, const LayerOptions& options,
     return digests;
 }
 
+// The diff_id of `source`'s tar, from the stat index or from one pass; `progress` learns the
+// tar's size when it was counted.
+TreeDigest known_diff_id(const LayerSource& source, const LayerOptions& options,
+                         const oci::BlobStore& store, std::int64_t now) {
+    // The walk says its warnings (skipped sockets…), once; the pass below stays quiet.
+    auto entries = collect_tree(source.trees, options.tar);
+    auto key = stat_key(entries, options.tar, kLayerFormat, now);
+    auto stats = store.root() / kStatRecordsDirectory;
+    if (auto known = find_stat_record(stats, key.digest))
+        return {.diff_id = *known, .from_stats = true};
+    // The tar alone, hashed.
+    LayerOptions plain = options;
+    plain.tar.warn = nullptr;
+    plain.compression = Compression::none;
+    CountingSink discard;
+    auto diff_id = write_layer(source, plain, discard).diff_id;
+    if (!key.racy) write_stat_record(stats, key.digest, diff_id);
+    // A compression after this goes over the same bytes again; now their number is known.
+    if (options.progress) options.progress->start_over(discard.count());
+    return {.diff_id = diff_id};
+}
+
 }  // namespace
 
 std::optional<LayerRecord> read_layer_record(const fs::path& path) {
@@ -61,40 +83,9 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
     return store_layer(source, options, store, std::time(nullptr));
 }
 
-namespace {
-
-// The diff_id of `source`'s tar, from the stat index or from one pass; `progress` learns the
-// tar's size when it was counted.
-oci::Digest known_diff_id(const LayerSource& source, const LayerOptions& options,
-                          const oci::BlobStore& store, std::int64_t now, bool& from_stats) {
-    // The walk says its warnings (skipped sockets…), once; the pass below stays quiet.
-    auto entries = collect_tree(source.trees, options.tar);
-    auto key = stat_key(entries, options.tar, kLayerFormat, now);
-    auto stats = store.root() / kStatRecordsDirectory;
-    if (auto known = find_stat_record(stats, key.digest)) {
-        from_stats = true;
-        return *known;
-    }
-    // The tar alone, hashed.
-    LayerOptions plain = options;
-    plain.tar.warn = nullptr;
-    plain.compression = Compression::none;
-    CountingSink discard;
-    auto diff_id = write_layer(source, plain, discard).diff_id;
-    if (!key.racy) write_stat_record(stats, key.digest, diff_id);
-    // A compression after this goes over the same bytes again; now their number is known.
-    if (options.progress) options.progress->start_over(discard.count());
-    from_stats = false;
-    return diff_id;
-}
-
-}  // namespace
-
 TreeDigest tree_diff_id(const LayerSource& source, const TarOptions& tar,
                         const oci::BlobStore& store, std::int64_t now) {
-    bool from_stats = false;
-    auto diff_id = known_diff_id(source, {.tar = tar}, store, now, from_stats);
-    return {.diff_id = diff_id, .from_stats = from_stats};
+    return known_diff_id(source, {.tar = tar}, store, now);
 }
 
 TreeDigest tree_diff_id(const LayerSource& source, const TarOptions& tar,
@@ -107,8 +98,7 @@ StoredLayer store_layer(const LayerSource& source, const LayerOptions& options,
     if (!source.tarball.empty() || options.compression == Compression::none)
         return {.digests = write_into(source, options, store)};
 
-    bool from_stats = false;
-    auto diff_id = known_diff_id(source, options, store, now, from_stats);
+    auto [diff_id, from_stats] = known_diff_id(source, options, store, now);
     LayerOptions quiet = options;
     quiet.tar.warn = nullptr;
 

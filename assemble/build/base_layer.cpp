@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <exception>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -138,15 +140,11 @@ __int128 recorded_shift(const BasePart& part) {
     if (!fs::is_regular_file(file, ec)) return 0;
     try {
         auto text = oci::read_small_file(file, 64);
-        __int128 value = 0;
-        bool any = false;
-        for (char c : text) {
-            if (c == '\n') break;
-            if (c < '0' || c > '9') return 0;
-            value = value * 10 + (c - '0');
-            any = true;
-        }
-        return any ? value : 0;
+        std::int64_t value = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        bool whole = error == std::errc() && end != text.data() &&
+                     std::string_view(end, text.data() + text.size() - end) == "\n";
+        return whole && value >= 0 ? value : 0;
     } catch (const Error&) {
         return 0;
     }
@@ -513,13 +511,9 @@ std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
         std::error_code ec;
         if (!fs::is_directory(part.directory, ec)) continue;
         oci::TemporaryFile file(part.directory / kBaseShiftFile);
-        auto value = static_cast<unsigned __int128>(std::max<__int128>(0, shift));
-        std::string text;
-        do {
-            text.insert(text.begin(), static_cast<char>('0' + static_cast<int>(value % 10)));
-            value /= 10;
-        } while (value != 0);
-        file.write(text + "\n");
+        // Nanoseconds: an int64 holds ±292 years.
+        auto value = std::clamp<__int128>(shift, 0, std::numeric_limits<std::int64_t>::max());
+        file.write(std::to_string(static_cast<std::int64_t>(value)) + "\n");
         file.commit();
     }
     return restored;

@@ -22,9 +22,8 @@ class AppLayerMaker {
     // `project_files`: a directory of the project, walked with its ignore rules.
     NewLayer make(const std::string& kind, const LayerSource& source, bool project_files) {
         LayerOptions layer{.compression = Compression::gzip, .threads = options_.threads};
-        layer.tar.mtime = source_date_epoch();
+        layer.tar = app_tar_options(options_.outputs);
         layer.tar.warn = [this](const std::string& message) { say("warning: " + message); };
-        layer.tar.outputs = options_.outputs;
         if (project_files) layer.tar.ignore = ignore_filter(source);
         oci::ProgressTask task(options_.meter, "layer " + kind + " " + source.describe());
         layer.progress = &task;
@@ -66,6 +65,14 @@ class AppLayerMaker {
 
 }  // namespace
 
+LayerSource ui_layer_source(const NpmSection& npm) {
+    return {.trees = {{npm.output, "/app/ui"}}};
+}
+
+TarOptions app_tar_options(const std::vector<oci::FileIdentity>& outputs) {
+    return {.mtime = source_date_epoch(), .outputs = outputs};
+}
+
 std::vector<NewLayer> make_app_layers(const BuildConfig& config, const fs::path& target_dir,
                                       oci::BlobStore& store, const AppLayerOptions& options,
                                       std::vector<BuiltLayer>& built) {
@@ -80,19 +87,20 @@ std::vector<NewLayer> make_app_layers(const BuildConfig& config, const fs::path&
         check_inside_project(config.project_dir, file.src, "files.src", file.src.string());
     if (config.npm && options.ui) {
         const auto& ui = *options.ui;
+        auto description = ui_layer_source(*config.npm).describe();
         built.push_back({.kind = "ui", .digest = ui.digest.str(), .size = ui.size, .reused = true});
         if (options.say) {
-            options.say("layer ui /app/ui: " + std::string(ui.digest.short_hex()) + " " +
-                        std::to_string(ui.size) + " bytes (the step's earlier output)");
+            options.say("layer ui " + description + ": " + std::string(ui.digest.short_hex()) +
+                        " " + std::to_string(ui.size) + " bytes (the step's earlier output)");
         }
-        layers.push_back({.digests = ui, .description = "/app/ui"});
+        layers.push_back({.digests = ui, .description = description});
     } else if (config.npm) {
         std::error_code ec;
         if (!fs::exists(config.npm->output, ec)) {
             throw Error(config.file.string() + ": npm.output \"" + config.npm->output.string() +
                         "\" is not there after `npm run " + config.npm->script + "`");
         }
-        layers.push_back(maker.make("ui", {.trees = {{config.npm->output, "/app/ui"}}}, false));
+        layers.push_back(maker.make("ui", ui_layer_source(*config.npm), false));
     }
     if (config.cargo && !config.cargo->bins.empty()) {
         LayerSource bins;

@@ -25,6 +25,12 @@ struct AppLayerOptions {
     std::optional<LayerDigests> ui;
 };
 
+// The UI layer's source: npm.output at /app/ui.
+LayerSource ui_layer_source(const NpmSection& npm);
+// How every app layer's tar is written (SOURCE_DATE_EPOCH mtimes, `outputs` left out), so that
+// a check of a tree against a layer (the npm step's output) hashes it the same way.
+TarOptions app_tar_options(const std::vector<oci::FileIdentity>& outputs);
+
 // Makes the layers of `config` into `store` (reusing the cached blob of content made before),
 // in stacking order: "ui" (npm output at /app/ui), "bin" (cargo's binaries at /app/<bin>),
 // then "files": the files named one by one share a layer, each directory has its own (walked

@@ -62,6 +62,7 @@ struct Build {
     // The npm step's key and, when it is skipped on a fresh checkout, its earlier UI layer.
     std::optional<StepInputs> npm_inputs;
     std::optional<LayerDigests> npm_layer;
+    std::string node_version;  // `node --version`, asked once for the base key and the step's
     BuildResult result;
 
     Build(const BuildOptions& o, BuildObserver& p)
@@ -358,14 +359,15 @@ std::vector<oci::FileIdentity> written_outputs(const Build& build) {
     return outputs;
 }
 
-// What the npm step's key leaves out besides its own output: cargo's target, cairn's cache and
-// outputs.
-StepPlaces step_places(const Build& build) {
-    StepPlaces places{.project_dir = build.config.project_dir,
-                      .outside = {build.cache_dir},
-                      .outputs = written_outputs(build)};
-    if (!build.target_dir.empty()) places.outside.push_back(build.target_dir);
-    return places;
+// What the npm step's key leaves out besides its own output (cargo's target, cairn's cache and
+// outputs), and node's version as the base key asked it.
+StepContext step_context(const Build& build) {
+    StepContext context{.project_dir = build.config.project_dir,
+                        .outside = {build.cache_dir},
+                        .outputs = written_outputs(build),
+                        .node_version = build.node_version};
+    if (!build.target_dir.empty()) context.outside.push_back(build.target_dir);
+    return context;
 }
 
 std::string npm_step_name(const Build& build) {
@@ -437,8 +439,9 @@ void decide_npm_step(Build& build, oci::BlobStore& store) {
         build.result.steps.push_back(report);
     };
     if (build.options.no_skip) return decided(false, "--no-skip");
+    auto context = step_context(build);
     try {
-        build.npm_inputs = npm_step_inputs(npm, step_places(build), store);
+        build.npm_inputs = npm_step_inputs(npm, context, store);
     } catch (const Error& error) {
         return decided(false, std::string("its inputs could not be hashed: ") + error.what());
     }
@@ -452,8 +455,8 @@ void decide_npm_step(Build& build, oci::BlobStore& store) {
         // blob not fetched.
         if (!record && registry) record = find_step_record(build, report.key, records, store, false);
         if (!record) return decided(false, "no earlier run with these inputs");
-        TarOptions tar{.mtime = source_date_epoch(), .outputs = written_outputs(build)};
-        auto output = tree_diff_id({.trees = {{npm.output, "/app/ui"}}}, tar, store);
+        auto output =
+            tree_diff_id(ui_layer_source(npm), app_tar_options(context.outputs), store);
         if (output.diff_id != record->layer.diff_id)
             return decided(false, "npm.output is not what the last run with these inputs made");
         return decided(true, "inputs and output unchanged");
@@ -483,7 +486,7 @@ std::vector<std::string> record_npm_step(Build& build, const LayerDigests& ui,
     }
     std::vector<std::string> keys{report.key};
     try {
-        auto after = npm_step_inputs(*build.config.npm, step_places(build), store).key();
+        auto after = npm_step_inputs(*build.config.npm, step_context(build), store).key();
         if (after != report.key) keys.push_back(after);
     } catch (const Error& error) {
         build.say("warning: the npm step's inputs could not be hashed after it ran (" +
@@ -500,7 +503,8 @@ void push_step_records(Build& build, const std::vector<std::string>& keys, const
                        const oci::BlobStore& store) {
     if (keys.empty() || build.options.local_only) return;
     auto record = stack(scratch_image(oci::Platform::host()),
-                        {{.digests = ui, .description = "/app/ui"}},
+                        {{.digests = ui,
+                          .description = ui_layer_source(*build.config.npm).describe()}},
                         {.labels = {{"dev.cairn.step", build.result.steps.back().name}}}, 0);
     auto image = build.transports.open_source(ImageReference::parse(build.result.image));
     for (const auto& key : keys) {
@@ -646,9 +650,9 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     build.result.tag = image_tag(build);  // first: a template without a value fails at once
     build.phase("base");
     open_runtime_base(build);
-    build.result.base_key =
-        BaseKey::of(gather_base_key_inputs(build.config, build.base.manifest_blob.digest.str()))
-            .display();
+    auto key_inputs = gather_base_key_inputs(build.config, build.base.manifest_blob.digest.str());
+    build.result.base_key = BaseKey::of(key_inputs).display();
+    build.node_version = key_inputs.node_version;
     if (build.config.cargo) build.target_dir = target_directory(*build.config.cargo, {});
     build.parts = base_parts(build.config, build.target_dir);
 

@@ -34,8 +34,7 @@ std::string trimmed(std::string_view text) {
 }
 
 // The last line a tool printed that is not blank (npm may warn before its version).
-std::string tool_version(const std::vector<std::string>& argv, const fs::path& directory) {
-    auto output = registry::capture_output(argv, directory);
+std::string version_line(const std::vector<std::string>& argv, const std::string& output) {
     std::string last;
     std::istringstream lines(output);
     for (std::string line; std::getline(lines, line);) {
@@ -43,6 +42,10 @@ std::string tool_version(const std::vector<std::string>& argv, const fs::path& d
     }
     if (last.empty()) throw Error("`" + registry::command_text(argv) + "` printed no version");
     return last;
+}
+
+std::string tool_version(const std::vector<std::string>& argv, const fs::path& directory) {
+    return version_line(argv, registry::capture_output(argv, directory));
 }
 
 // The program `name` resolves to on PATH, as a shell would find it; empty when none does.
@@ -112,7 +115,7 @@ std::optional<IgnoreRules> gitignore_rules(const fs::path& file, std::vector<std
 }
 
 // What the walk of npm.dir leaves out, by paths relative to it.
-TarOptions tree_options(const NpmSection& npm, const StepPlaces& places,
+TarOptions tree_options(const NpmSection& npm, const StepContext& context,
                         std::vector<std::string>& notes) {
     std::vector<std::string> prefixes;  // inside npm.dir, never inputs
     auto add_outside = [&](const fs::path& path) {
@@ -122,28 +125,28 @@ TarOptions tree_options(const NpmSection& npm, const StepPlaces& places,
         prefixes.push_back(relative);
     };
     add_outside(npm.output);
-    for (const auto& path : places.outside) add_outside(path);
+    for (const auto& path : context.outside) add_outside(path);
 
     struct Rules {
         IgnoreRules rules;
         std::string prefix;  // of npm.dir, from the rules' directory ("" for npm.dir itself)
     };
     std::vector<Rules> all;
-    auto npm_from_project = relative_to(npm.dir, places.project_dir);
+    auto npm_from_project = relative_to(npm.dir, context.project_dir);
     auto prefix_of = [](const std::string& relative) {
         return relative.empty() || relative == "." ? std::string() : relative + "/";
     };
-    if (auto rules = load_ignore_rules(places.project_dir); !rules.empty())
+    if (auto rules = load_ignore_rules(context.project_dir); !rules.empty())
         all.push_back({std::move(rules), prefix_of(npm_from_project)});
-    if (auto rules = gitignore_rules(places.project_dir / ".gitignore", notes))
+    if (auto rules = gitignore_rules(context.project_dir / ".gitignore", notes))
         all.push_back({std::move(*rules), prefix_of(npm_from_project)});
-    if (fs::path(npm.dir).lexically_normal() != fs::path(places.project_dir).lexically_normal()) {
+    if (fs::path(npm.dir).lexically_normal() != fs::path(context.project_dir).lexically_normal()) {
         if (auto rules = gitignore_rules(npm.dir / ".gitignore", notes))
             all.push_back({std::move(*rules), ""});
     }
 
     TarOptions options;
-    options.outputs = places.outputs;
+    options.outputs = context.outputs;
     options.ignore = [prefixes, all](const std::string& relative, bool is_directory) {
         auto slash = relative.rfind('/');
         auto name = slash == std::string::npos ? relative : relative.substr(slash + 1);
@@ -202,19 +205,22 @@ std::string StepInputs::key() const {
     return "npm-" + hashed(text);
 }
 
-StepInputs npm_step_inputs(const NpmSection& npm, const StepPlaces& places,
+StepInputs npm_step_inputs(const NpmSection& npm, const StepContext& context,
                            const oci::BlobStore& store) {
     StepInputs inputs;
     std::vector<std::string> notes;
-    auto options = tree_options(npm, places, notes);
+    auto options = tree_options(npm, context, notes);
     auto tree = tree_diff_id({.trees = {{npm.dir, "/"}}}, options, store);
     inputs.lines.push_back("tree " + tree.diff_id.str());
     inputs.lines.insert(inputs.lines.end(), notes.begin(), notes.end());
-    inputs.lines.push_back("node " + tool_version({"node", "--version"}, npm.dir));
+    const std::vector<std::string> node{"node", "--version"};
+    inputs.lines.push_back("node " + (context.node_version.empty()
+                                          ? tool_version(node, npm.dir)
+                                          : version_line(node, context.node_version)));
     inputs.lines.push_back("npm " + npm_version(npm.dir));
     inputs.lines.push_back("script " + npm.script);
-    inputs.lines.push_back("dir " + relative_to(npm.dir, places.project_dir));
-    inputs.lines.push_back("output " + relative_to(npm.output, places.project_dir));
+    inputs.lines.push_back("dir " + relative_to(npm.dir, context.project_dir));
+    inputs.lines.push_back("output " + relative_to(npm.output, context.project_dir));
     std::vector<std::string> variables;
     for (char** entry = environ; *entry != nullptr; ++entry) {
         std::string_view text(*entry);

@@ -42,18 +42,20 @@ struct StepInputs {
     std::string key() const;  // "npm-<24 hex>": also the registry tag of the record
 };
 
-// Where the step's input tree and outputs lie, absolute.
-struct StepPlaces {
+// Where the step's input tree and outputs lie (absolute), and what the build already asked.
+struct StepContext {
     std::filesystem::path project_dir;
     std::vector<std::filesystem::path> outside;  // paths that are never inputs (target dir, cache)
     std::vector<oci::FileIdentity> outputs;      // what cairn writes (the output layout…)
+    // What `node --version` printed for the base key; empty: node is asked here.
+    std::string node_version;
 };
 
 // The inputs of `npm run <npm.script>`: the tree (hashed through the stat index in `store`, so
 // an unchanged tree is not read), `node --version`, `npm --version`, the script, npm.dir and
 // npm.output relative to the project, and the variables. A tool that cannot say its version is
 // an Error naming the command.
-StepInputs npm_step_inputs(const NpmSection& npm, const StepPlaces& places,
+StepInputs npm_step_inputs(const NpmSection& npm, const StepContext& context,
                            const oci::BlobStore& store);
 
 // Where the records live, inside the cache; `cairn cache gc` drops those whose blob went.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "oci/text.hpp"
 #include "registry/curl_handles.hpp"
 #include "registry/trace.hpp"
 #include "registry/url.hpp"
@@ -39,11 +40,7 @@ struct Handle {
 };
 
 std::string trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-        text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-        text.remove_suffix(1);
-    return std::string(text);
+    return std::string(oci::trimmed(text));
 }
 
 TransportError::Kind kind_of(CURLcode code) {

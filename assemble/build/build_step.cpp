@@ -13,6 +13,7 @@
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
 #include "oci/json.hpp"
+#include "oci/text.hpp"
 #include "registry/child_process.hpp"
 
 extern char** environ;
@@ -27,10 +28,7 @@ namespace {
 constexpr const char* kStepKeyFormat = "cairn step key 1";
 
 std::string trimmed(std::string_view text) {
-    auto begin = text.find_first_not_of(" \t\r\n");
-    if (begin == std::string_view::npos) return "";
-    auto end = text.find_last_not_of(" \t\r\n");
-    return std::string(text.substr(begin, end - begin + 1));
+    return std::string(oci::trimmed(text));
 }
 
 // The last line a tool printed that is not blank (npm may warn before its version).

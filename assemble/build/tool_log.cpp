@@ -1,23 +1,14 @@
 // Keeping a tool's output: a plain file, and a small state machine for its first error report.
 #include "assemble/build/tool_log.hpp"
 
+#include "oci/text.hpp"
+
 namespace cairn::assemble {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string_view trimmed(std::string_view text) {
-    auto start = text.find_first_not_of(" \t\r");
-    if (start == std::string_view::npos) return {};
-    auto end = text.find_last_not_of(" \t\r");
-    return text.substr(start, end - start + 1);
-}
-
-}  // namespace
-
 bool is_error_line(std::string_view line) {
-    line = trimmed(line);
+    line = oci::trimmed(line);
     if (line.starts_with("error:") || line.starts_with("npm ERR!") ||
         line.starts_with("npm error") || line.starts_with("Error:"))
         return true;
@@ -44,7 +35,7 @@ void ToolLog::line(std::string_view text) {
     }
     if (!capturing_ && first_errors_.empty() && is_error_line(text)) capturing_ = true;
     if (!capturing_) return;
-    if (trimmed(text).empty()) {
+    if (oci::trimmed(text).empty()) {
         capturing_ = false;  // the report ends; later errors are in the log
         return;
     }
@@ -54,17 +45,17 @@ void ToolLog::line(std::string_view text) {
 std::string ToolLog::summary(const std::vector<std::string>& tail) const {
     std::string text;
     if (!first_errors_.empty()) {
-        text = std::string(trimmed(first_errors_.front()));
+        text = std::string(oci::trimmed(first_errors_.front()));
         for (std::size_t i = 1; i < first_errors_.size() && i < 3; ++i) {
-            auto line = trimmed(first_errors_[i]);
+            auto line = oci::trimmed(first_errors_[i]);
             if (line.starts_with("--> ")) {
-                text += " at " + std::string(trimmed(line.substr(4)));
+                text += " at " + std::string(oci::trimmed(line.substr(4)));
                 break;
             }
         }
     } else {
         for (auto it = tail.rbegin(); it != tail.rend() && text.empty(); ++it)
-            text = std::string(trimmed(*it));
+            text = std::string(oci::trimmed(*it));
     }
     if (!file_.empty()) text += (text.empty() ? "" : "; ") + std::string("full log: ") + file_.string();
     return text;

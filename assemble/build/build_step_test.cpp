@@ -24,15 +24,9 @@ class StepProject {
         write_file(project_ / "ui/package-lock.json", "{}\n");
         write_file(project_ / "ui/src/app.js", "console.log('hi')\n");
         set_versions("v18.19.0", "9.2.0");
-        const char* path = std::getenv("PATH");
-        saved_path_ = path ? path : "";
-        ::setenv("PATH", (bin_.path().string() + ":" + saved_path_).c_str(), 1);
         npm.dir = project_ / "ui";
         npm.output = project_ / "ui/out";
     }
-    ~StepProject() { ::setenv("PATH", saved_path_.c_str(), 1); }
-    StepProject(const StepProject&) = delete;
-    StepProject& operator=(const StepProject&) = delete;
 
     void set_versions(const std::string& node, const std::string& npm_version) {
         write_file(bin_ / "node", "#!/bin/sh\necho " + node + "\n", 0755);
@@ -51,9 +45,9 @@ class StepProject {
   private:
     ScratchDir project_;
     ScratchDir bin_;
+    cairn::assemble::testing::PathPrepended path_{bin_.path()};
     ScratchDir cache_;
     cairn::oci::BlobStore store_{cache_.path()};
-    std::string saved_path_;
 };
 
 }  // namespace
@@ -137,13 +131,14 @@ BOOST_AUTO_TEST_CASE(npms_version_is_read_from_its_package_json) {
     fs::create_directories(install / "bin");
     fs::create_symlink(install / "lib/node_modules/npm/bin/npm-cli.js", install / "bin/npm");
     write_file(install / "bin/node", "#!/bin/sh\necho v18.19.0\n", 0755);
-    std::string saved = std::getenv("PATH");
-    ::setenv("PATH", ((install / "bin").string() + ":" + saved).c_str(), 1);
-    auto inputs = assemble::npm_step_inputs(project.npm, {.project_dir = project / "."},
-                                            cairn::oci::BlobStore((install / "cache")));
-    ::setenv("PATH", saved.c_str(), 1);
-    BOOST_TEST((std::find(inputs.lines.begin(), inputs.lines.end(), "npm 10.2.3") !=
-                inputs.lines.end()));
+    std::optional<assemble::StepInputs> inputs;
+    {
+        cairn::assemble::testing::PathPrepended path(install / "bin");
+        inputs = assemble::npm_step_inputs(project.npm, {.project_dir = project / "."},
+                                           cairn::oci::BlobStore((install / "cache")));
+    }
+    BOOST_TEST((std::find(inputs->lines.begin(), inputs->lines.end(), "npm 10.2.3") !=
+                inputs->lines.end()));
 }
 
 BOOST_AUTO_TEST_CASE(a_tool_without_a_version_is_an_error) {

@@ -23,13 +23,7 @@ class FakeTools {
     FakeTools(const std::string& cargo, const std::string& npm) {
         write_tool("cargo", cargo);
         write_tool("npm", npm);
-        const char* path = std::getenv("PATH");
-        saved_path_ = path ? path : "";
-        ::setenv("PATH", (bin_.path().string() + ":" + saved_path_).c_str(), 1);
     }
-    ~FakeTools() { ::setenv("PATH", saved_path_.c_str(), 1); }
-    FakeTools(const FakeTools&) = delete;
-    FakeTools& operator=(const FakeTools&) = delete;
 
   private:
     void write_tool(const std::string& name, const std::string& script) {
@@ -37,7 +31,7 @@ class FakeTools {
         fs::permissions(bin_ / name, fs::perms::owner_all);
     }
     ScratchDir bin_;
-    std::string saved_path_;
+    cairn::assemble::testing::PathPrepended path_{bin_.path()};
 };
 
 }  // namespace

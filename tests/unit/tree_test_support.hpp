@@ -55,6 +55,22 @@ inline void write_file(const fs::path& path, const std::string& content, unsigne
     fs::permissions(path, fs::perms(mode));
 }
 
+// `directory` first on PATH for the life of the object (fake tools a test puts there).
+class PathPrepended {
+  public:
+    explicit PathPrepended(const fs::path& directory) {
+        const char* path = std::getenv("PATH");
+        saved_ = path ? path : "";
+        ::setenv("PATH", (directory.string() + ":" + saved_).c_str(), 1);
+    }
+    ~PathPrepended() { ::setenv("PATH", saved_.c_str(), 1); }
+    PathPrepended(const PathPrepended&) = delete;
+    PathPrepended& operator=(const PathPrepended&) = delete;
+
+  private:
+    std::string saved_;
+};
+
 inline std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

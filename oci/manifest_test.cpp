@@ -2,10 +2,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "error_test_support.hpp"
 #include "oci/error.hpp"
 #include "oci/media_types.hpp"
 
 namespace oci = cairn::oci;
+using cairn::test::message_has;
 
 namespace {
 
@@ -21,10 +23,6 @@ std::string sample_manifest() {
            kDigestB +
            R"(","size":42,"annotations":{"z":"1","a":"2"}}],)"
            R"("annotations":{"org.example":"yes"}})";
-}
-
-bool message_has(const cairn::Error& e, const std::string& part) {
-    return std::string(e.what()).find(part) != std::string::npos;
 }
 
 }  // namespace

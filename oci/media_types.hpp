@@ -18,6 +18,7 @@ inline constexpr std::string_view docker_manifest =
 inline constexpr std::string_view docker_manifest_list =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 inline constexpr std::string_view docker_config = "application/vnd.docker.container.image.v1+json";
+inline constexpr std::string_view docker_layer = "application/vnd.docker.image.rootfs.diff.tar";
 inline constexpr std::string_view docker_layer_gzip =
     "application/vnd.docker.image.rootfs.diff.tar.gzip";
 inline constexpr std::string_view docker_layer_zstd =

@@ -12,11 +12,13 @@
 #include <sstream>
 #include <thread>
 
+#include "error_test_support.hpp"
 #include "oci/error.hpp"
 #include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 namespace oci = cairn::oci;
+using cairn::test::message_has;
 using cairn::test::TempDir;
 using cairn::test::write_text;
 
@@ -33,10 +35,6 @@ mode_t mode_of(const fs::path& path) {
     struct stat info {};
     ::lstat(path.c_str(), &info);
     return info.st_mode;
-}
-
-bool message_has(const cairn::Error& error, const std::string& part) {
-    return std::string(error.what()).find(part) != std::string::npos;
 }
 
 }  // namespace

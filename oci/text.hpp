@@ -1,6 +1,8 @@
 // Small text helpers shared by the rooms.
 #pragma once
 
+#include <algorithm>
+#include <string>
 #include <string_view>
 
 namespace cairn::oci {
@@ -13,6 +15,15 @@ inline std::string_view trimmed(std::string_view text) {
     if (begin == std::string_view::npos) return {};
     auto end = text.find_last_not_of(blanks);
     return text.substr(begin, end - begin + 1);
+}
+
+// `text` in ASCII lower case (the C locale's tolower), for names that compare case-blind.
+inline std::string lowered(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    });
+    return out;
 }
 
 }  // namespace cairn::oci

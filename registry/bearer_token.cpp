@@ -14,7 +14,6 @@ namespace {
 
 constexpr auto kDefaultLifetime = std::chrono::seconds(60);
 constexpr auto kMaxRefreshMargin = std::chrono::seconds(30);
-constexpr std::size_t kMaxTokenResponse = 1 << 20;
 
 std::optional<double> number_field(const oci::json::Value& object, const char* key) {
     auto member = object.FindMember(key);

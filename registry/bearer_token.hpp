@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,9 @@
 namespace cairn::registry {
 
 using Clock = std::chrono::system_clock;
+
+// A token endpoint's answer larger than this is refused, not read.
+inline constexpr std::size_t kMaxTokenResponse = 1 << 20;
 
 struct BearerToken {
     std::string token;

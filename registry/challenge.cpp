@@ -5,6 +5,8 @@
 #include <cctype>
 #include <optional>
 
+#include "oci/text.hpp"
+
 namespace cairn::registry {
 
 namespace {
@@ -18,13 +20,6 @@ bool is_tchar(char c) {
 bool is_token68_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) ||
            std::string_view("-._~+/").find(c) != std::string_view::npos;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    return out;
 }
 
 class Cursor {
@@ -104,7 +99,7 @@ Next read_params(Cursor& cursor, Challenge& challenge) {
         return after_challenge(cursor);
     }
     while (true) {
-        std::string name = lower(cursor.token());
+        std::string name = oci::lowered(cursor.token());
         cursor.expect_equals();
         std::string value;
         if (cursor.peek() == '"') {
@@ -126,7 +121,7 @@ Next read_params(Cursor& cursor, Challenge& challenge) {
 }  // namespace
 
 std::string Challenge::param(std::string_view name) const {
-    auto found = params.find(lower(name));
+    auto found = params.find(oci::lowered(name));
     return found == params.end() ? "" : found->second;
 }
 
@@ -137,7 +132,7 @@ std::vector<Challenge> parse_challenges(std::string_view header) {
     while (!cursor.at_end()) {
         auto scheme = cursor.token();
         if (scheme.empty()) break;
-        Challenge challenge{.scheme = lower(scheme)};
+        Challenge challenge{.scheme = oci::lowered(scheme)};
         Next next = read_params(cursor, challenge);
         if (next == Next::garbage && challenge.params.empty() && challenge.token68.empty()) break;
         challenges.push_back(std::move(challenge));

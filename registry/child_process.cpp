@@ -30,7 +30,7 @@ namespace cairn::registry {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using oci::UniqueFd;
 
 int status_of(int wait_status) {
@@ -198,7 +198,7 @@ class ChildGuard {
 
     // Waits for the end until `deadline` (without one, as long as it takes); false if it did
     // not come. Only without a pidfd can the child still run here (it closed its output).
-    bool wait_until(std::optional<Clock::time_point> deadline, int& status) {
+    bool wait_until(std::optional<SteadyClock::time_point> deadline, int& status) {
         if (!deadline) {
             status = reap();
             return true;
@@ -212,7 +212,7 @@ class ChildGuard {
                 status = r == pid_ ? status_of(wait_status) : 255;
                 return true;
             }
-            if (Clock::now() >= *deadline) return false;
+            if (SteadyClock::now() >= *deadline) return false;
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
     }
@@ -297,7 +297,7 @@ struct OutputPipe {
 // The exchange with a started child until it ends (or, without a pidfd on old kernels, until its
 // output pipes close) or the deadline passes; false on the deadline.
 bool exchange(pid_t pid, UniqueFd& in, std::string_view input, std::vector<OutputPipe>& outputs,
-              std::optional<Clock::time_point> deadline, ChildOutput& output) {
+              std::optional<SteadyClock::time_point> deadline, ChildOutput& output) {
     // By syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrapper cannot link.
     UniqueFd exited(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     std::size_t written = 0;
@@ -308,7 +308,8 @@ bool exchange(pid_t pid, UniqueFd& in, std::string_view input, std::vector<Outpu
         if (!exited && !open_outputs) return true;
         int wait_ms = -1;
         if (deadline) {
-            auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+            auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(*deadline - SteadyClock::now());
             if (left.count() <= 0) return false;
             wait_ms = static_cast<int>(std::min<long long>(left.count(), 1000));
         }
@@ -364,8 +365,8 @@ ChildStatus run_child(const std::vector<std::string>& argv, const ChildOptions& 
     ExecPlan plan(argv, options);
     ChildPipes pipes{make_pipe(), make_pipe(), make_pipe(), make_pipe()};
     install_stop_handlers();
-    std::optional<Clock::time_point> deadline;
-    if (options.timeout) deadline = Clock::now() + *options.timeout;
+    std::optional<SteadyClock::time_point> deadline;
+    if (options.timeout) deadline = SteadyClock::now() + *options.timeout;
 
     constexpr std::array kPipe{SIGPIPE};
     SignalBlock pipe_block(kPipe);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include "error_test_support.hpp"
 #include "registry/child_process.hpp"
 #include "registry/keychain_test_support.hpp"
 
@@ -15,17 +16,9 @@ namespace fs = std::filesystem;
 namespace registry = cairn::registry;
 using cairn::test::KeychainSandbox;
 using namespace std::chrono_literals;
+using cairn::test::error_of;
 
 namespace {
-
-std::string error_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const cairn::Error& error) {
-        return error.what();
-    }
-    return "(no error)";
-}
 
 // Gone, or a zombie waiting for an init that may not reap it in a container.
 bool process_ended(pid_t pid) {

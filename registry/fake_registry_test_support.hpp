@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "oci/digest.hpp"
+#include "oci/manifest.hpp"
+#include "oci/media_types.hpp"
+#include "oci/stream.hpp"
 #include "registry/base64.hpp"
 #include "registry/credential.hpp"
 #include "registry/fake_transport_test_support.hpp"
@@ -22,6 +25,34 @@
 #include "registry/url.hpp"
 
 namespace cairn::registry::test {
+
+// The descriptor of `bytes` as a blob of `type`.
+inline oci::Descriptor describe(const std::string& bytes,
+                                std::string_view type = oci::media_type::oci_layer_gzip) {
+    return {.media_type = std::string(type),
+            .digest = oci::Digest::of(bytes),
+            .size = static_cast<std::int64_t>(bytes.size())};
+}
+
+// `size` bytes that do not compress, the same for the same `seed`.
+inline std::string pattern(std::size_t size, unsigned seed) {
+    std::string bytes(size, '\0');
+    unsigned state = seed;
+    for (auto& c : bytes) {
+        state = state * 1103515245 + 12345;
+        c = static_cast<char>(state >> 16);
+    }
+    return bytes;
+}
+
+// Everything `source` gives, read `chunk` bytes at a time.
+inline std::string drain(ByteSource& source, std::size_t chunk = 65536) {
+    std::string out;
+    std::vector<std::uint8_t> buffer(chunk);
+    while (std::size_t n = source.read(buffer.data(), buffer.size()))
+        out.append(reinterpret_cast<char*>(buffer.data()), n);
+    return out;
+}
 
 inline FakeResponse errors_body(long status, const std::string& code) {
     return {.status = status,
@@ -43,11 +74,11 @@ class FakeRegistry {
     // Faults and quirks.
     bool redirect_blob_gets = false;
     bool ignore_range = false;
-    std::optional<std::size_t> drop_blob_get_after;  // once
+    std::optional<std::size_t> drop_blob_get_after;        // once
     std::optional<std::size_t> drop_every_blob_get_after;  // every time: a dripping peer
-    std::optional<std::size_t> drop_patch_after;     // once: that many bytes arrive, then a drop
-    bool invalidate_upload_on_drop = false;          // as distribution's _state check does
-    int unavailable = 0;                             // the next N registry requests answer 503
+    std::optional<std::size_t> drop_patch_after;  // once: that many bytes arrive, then a drop
+    bool invalidate_upload_on_drop = false;       // as distribution's _state check does
+    int unavailable = 0;                          // the next N registry requests answer 503
     std::string retry_after = "0";
     int expire_tokens_after_requests = -1;  // revoke every token after N more requests
 

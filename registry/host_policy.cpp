@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "oci/text.hpp"
 #include "registry/reference.hpp"
 
 namespace cairn::registry {
@@ -12,13 +13,6 @@ namespace cairn::registry {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
 
 // "host" of "host:port" and "[v6]:port".
 std::string_view host_part(std::string_view authority) {
@@ -31,7 +25,7 @@ std::string strip_scheme(std::string_view entry) {
         if (entry.starts_with(prefix)) entry.remove_prefix(prefix.size());
     }
     while (entry.ends_with('/')) entry.remove_suffix(1);
-    return lower(entry);
+    return oci::lowered(entry);
 }
 
 bool is_file(const fs::path& path) {
@@ -48,7 +42,7 @@ HostPolicy::HostPolicy(std::vector<std::string> insecure_registries, std::string
 }
 
 bool HostPolicy::is_insecure(std::string_view authority) const {
-    auto wanted = lower(authority);
+    auto wanted = oci::lowered(authority);
     auto host = std::string(host_part(wanted));
     return std::any_of(insecure_.begin(), insecure_.end(),
                        [&](const std::string& entry) { return entry == wanted || entry == host; });

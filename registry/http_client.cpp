@@ -26,7 +26,7 @@ constexpr long kUploadBuffer = 1 << 20;
 constexpr const char* kSystemCaPath = "/etc/ssl/certs";
 // A request body larger than this is a transfer (speed floor), not a small request (deadline).
 constexpr std::size_t kSmallBody = 1 << 20;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 std::string seconds_text(std::chrono::milliseconds time) {
     auto ms = time.count();
@@ -181,13 +181,14 @@ void CurlExchange::start(const HttpRequest& request) {
 
 void CurlExchange::wait_for_head() {
     const auto timeout = pool_->settings.request_timeout;
-    std::optional<Clock::time_point> deadline;
+    std::optional<SteadyClock::time_point> deadline;
     while (!head_done_ && !done_) {
         // The clock starts once curl has the whole body: an upload takes as long as it takes.
-        if (!deadline && body_remaining_ == 0) deadline = Clock::now() + timeout;
+        if (!deadline && body_remaining_ == 0) deadline = SteadyClock::now() + timeout;
         int wait_ms = 1000;
         if (deadline) {
-            auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+            auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(*deadline - SteadyClock::now());
             if (left.count() <= 0) {
                 throw TransportError(
                     TransportError::Kind::timeout,
@@ -209,11 +210,13 @@ void CurlExchange::configure_limits() {
     if (bulk_) {
         curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT,
                          static_cast<long>(std::max<std::uint64_t>(settings.low_speed_limit, 1)));
-        curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
-                         static_cast<long>(std::max<long long>(settings.low_speed_time.count(), 1)));
+        curl_easy_setopt(
+            easy, CURLOPT_LOW_SPEED_TIME,
+            static_cast<long>(std::max<long long>(settings.low_speed_time.count(), 1)));
     } else {
-        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
-                         static_cast<long>(std::max<long long>(settings.request_timeout.count(), 1)));
+        curl_easy_setopt(
+            easy, CURLOPT_TIMEOUT_MS,
+            static_cast<long>(std::max<long long>(settings.request_timeout.count(), 1)));
     }
 }
 
@@ -337,10 +340,10 @@ void CurlExchange::check_finished() {
                               "; the limits are --low-speed-limit and --low-speed-time, or "
                               "CAIRN_LOW_SPEED_LIMIT and CAIRN_LOW_SPEED_TIME)");
             }
-            throw TransportError(
-                kind, authority_ + " did not answer within " +
-                          seconds_text(settings.request_timeout) + " (" + detail +
-                          "; the limit is --request-timeout or CAIRN_REQUEST_TIMEOUT)");
+            throw TransportError(kind,
+                                 authority_ + " did not answer within " +
+                                     seconds_text(settings.request_timeout) + " (" + detail +
+                                     "; the limit is --request-timeout or CAIRN_REQUEST_TIMEOUT)");
         }
         case TransportError::Kind::resolve:
             throw TransportError(kind, "cannot resolve " + authority_ + " (" + detail +

@@ -6,6 +6,7 @@
 #include <functional>
 #include <thread>
 
+#include "error_test_support.hpp"
 #include "oci/error.hpp"
 #include "oci/json.hpp"
 #include "registry/auth_file.hpp"
@@ -14,6 +15,7 @@
 
 namespace fs = std::filesystem;
 namespace registry = cairn::registry;
+using cairn::test::error_of;
 using cairn::test::KeychainSandbox;
 
 namespace {
@@ -26,15 +28,6 @@ std::string auths(const std::string& key, const std::string& user_colon_password
 std::optional<registry::Credential> find(const std::string& host, std::string* tried = nullptr) {
     registry::DefaultKeychain keychain({.helper_timeout = std::chrono::milliseconds(5000)});
     return keychain.find(host, tried);
-}
-
-std::string error_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const cairn::Error& error) {
-        return error.what();
-    }
-    return "(no error)";
 }
 
 unsigned mode_of(const fs::path& path) {

@@ -7,11 +7,16 @@
 
 #include "oci/manifest.hpp"
 #include "oci/media_types.hpp"
+#include "registry/fake_registry_test_support.hpp"
 #include "registry/registry_session.hpp"
 
 namespace cairn::registry {
 
 namespace {
+
+using test::describe;
+using test::drain;
+using test::pattern;
 
 std::string registry_under_test() {
     const char* value = std::getenv("CAIRN_TEST_REGISTRY");
@@ -22,30 +27,6 @@ boost::test_tools::assertion_result registry_given(boost::unit_test::test_unit_i
     boost::test_tools::assertion_result result(!registry_under_test().empty());
     result.message() << "CAIRN_TEST_REGISTRY is not set";
     return result;
-}
-
-std::string pattern(std::size_t size, unsigned seed) {
-    std::string bytes(size, '\0');
-    unsigned state = seed;
-    for (auto& c : bytes) {
-        state = state * 1103515245 + 12345;
-        c = static_cast<char>(state >> 16);
-    }
-    return bytes;
-}
-
-oci::Descriptor describe(const std::string& bytes, std::string_view type) {
-    return {.media_type = std::string(type),
-            .digest = oci::Digest::of(bytes),
-            .size = static_cast<std::int64_t>(bytes.size())};
-}
-
-std::string drain(ByteSource& source) {
-    std::string out;
-    std::uint8_t buffer[65536];
-    while (std::size_t n = source.read(buffer, sizeof buffer))
-        out.append(reinterpret_cast<char*>(buffer), n);
-    return out;
 }
 
 }  // namespace

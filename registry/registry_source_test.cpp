@@ -12,26 +12,14 @@ namespace cairn::registry {
 
 namespace {
 
+using test::describe;
+using test::drain;
 using test::FakeRegistryFixture;
 
 std::string pattern(std::size_t size) {
     std::string bytes(size, '\0');
     for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 7919) >> 3);
     return bytes;
-}
-
-oci::Descriptor describe(const std::string& bytes) {
-    return {.media_type = std::string(oci::media_type::oci_layer_gzip),
-            .digest = oci::Digest::of(bytes),
-            .size = static_cast<std::int64_t>(bytes.size())};
-}
-
-std::string drain(ByteSource& source) {
-    std::string out;
-    std::uint8_t buffer[333];
-    while (std::size_t n = source.read(buffer, sizeof buffer))
-        out.append(reinterpret_cast<char*>(buffer), n);
-    return out;
 }
 
 struct SourceFixture : FakeRegistryFixture {
@@ -94,7 +82,7 @@ BOOST_FIXTURE_TEST_CASE(blobs_stream_verified, SourceFixture) {
     auto source = this->source();
     auto blob = source.open_blob(describe(layer));
     BOOST_TEST(transport->requests().empty());  // nothing until the first read
-    BOOST_TEST(drain(*blob) == layer);
+    BOOST_TEST(drain(*blob, 333) == layer);
 
     std::string config = "{\"a\":1}";
     registry.put_blob("team/app", config);
@@ -107,7 +95,7 @@ BOOST_FIXTURE_TEST_CASE(corrupt_blobs_fail_at_their_end, SourceFixture) {
     registry.blobs["team/app"][digest][5000] ^= 1;
     auto source = this->source();
     auto blob = source.open_blob(describe(layer));
-    BOOST_CHECK_THROW(drain(*blob), Error);
+    BOOST_CHECK_THROW(drain(*blob, 333), Error);
 }
 
 BOOST_FIXTURE_TEST_CASE(redirected_blobs_do_not_carry_credentials, SourceFixture) {
@@ -115,7 +103,7 @@ BOOST_FIXTURE_TEST_CASE(redirected_blobs_do_not_carry_credentials, SourceFixture
     registry.redirect_blob_gets = true;
     auto source = this->source();
     auto blob = source.open_blob(describe(layer));
-    BOOST_TEST(drain(*blob) == layer);  // storage.test answers 400 to any Authorization header
+    BOOST_TEST(drain(*blob, 333) == layer);  // storage.test answers 400 to any Authorization header
     bool reached_storage = false;
     for (const auto& request : transport->requests()) {
         if (Url::parse(request.url).authority == "storage.test") {
@@ -130,7 +118,7 @@ BOOST_FIXTURE_TEST_CASE(a_cut_download_resumes_with_range, SourceFixture) {
     registry.drop_blob_get_after = 4000;
     auto source = this->source();
     auto blob = source.open_blob(describe(layer));
-    BOOST_TEST(drain(*blob) == layer);
+    BOOST_TEST(drain(*blob, 333) == layer);
     auto requests = transport->requests();
     BOOST_TEST(requests.back().header("Range") == "bytes=4000-");
 }
@@ -140,7 +128,7 @@ BOOST_FIXTURE_TEST_CASE(a_registry_that_ignores_range_is_read_again_from_the_sta
     registry.ignore_range = true;
     auto source = this->source();
     auto blob = source.open_blob(describe(layer));
-    BOOST_TEST(drain(*blob) == layer);
+    BOOST_TEST(drain(*blob, 333) == layer);
 }
 
 // A peer that gives a few bytes per try and then stalls must not earn a fresh budget of tries
@@ -150,7 +138,7 @@ BOOST_FIXTURE_TEST_CASE(a_peer_dripping_a_few_bytes_per_try_is_given_up_on, Sour
     auto source = this->source();
     auto blob = source.open_blob(describe(layer));
     try {
-        drain(*blob);
+        drain(*blob, 333);
         BOOST_ERROR("no error");
     } catch (const Error& error) {
         BOOST_TEST(std::string(error.what()).find("failed after") != std::string::npos);
@@ -165,7 +153,7 @@ BOOST_FIXTURE_TEST_CASE(missing_blobs_say_so, SourceFixture) {
     auto source = this->source();
     auto blob = source.open_blob(describe("not there"));
     try {
-        drain(*blob);
+        drain(*blob, 333);
         BOOST_ERROR("no error");
     } catch (const Error& error) {
         BOOST_TEST(std::string(error.what()).find("is missing from registry.test") !=

@@ -13,24 +13,10 @@ namespace cairn::registry {
 
 namespace {
 
+using test::describe;
+using test::pattern;
+
 using test::FakeRegistryFixture;
-
-oci::Descriptor describe(const std::string& bytes,
-                         std::string_view type = oci::media_type::oci_layer_gzip) {
-    return {.media_type = std::string(type),
-            .digest = oci::Digest::of(bytes),
-            .size = static_cast<std::int64_t>(bytes.size())};
-}
-
-std::string pattern(std::size_t size, unsigned seed) {
-    std::string bytes(size, '\0');
-    unsigned state = seed;
-    for (auto& c : bytes) {
-        state = state * 1103515245 + 12345;
-        c = static_cast<char>(state >> 16);
-    }
-    return bytes;
-}
 
 struct TargetFixture : FakeRegistryFixture {
     RegistryTarget target(std::uint64_t chunk_size = 16 << 20,

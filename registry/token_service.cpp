@@ -9,7 +9,6 @@ namespace cairn::registry {
 
 namespace {
 
-constexpr std::size_t kMaxTokenResponse = 1 << 20;
 constexpr const char* kClientId = "cairn";
 
 std::string form_field(std::string_view name, std::string_view value) {

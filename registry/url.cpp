@@ -6,17 +6,11 @@
 #include <vector>
 
 #include "oci/error.hpp"
+#include "oci/text.hpp"
 
 namespace cairn::registry {
 
 namespace {
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
 
 // Removes "." and ".." segments (RFC 3986 §5.2.4) from a path without its query.
 std::string remove_dot_segments(std::string_view path) {
@@ -47,7 +41,7 @@ std::string remove_dot_segments(std::string_view path) {
 Url Url::parse(std::string_view text) {
     auto scheme_end = text.find("://");
     Url url;
-    if (scheme_end != std::string_view::npos) url.scheme = lower(text.substr(0, scheme_end));
+    if (scheme_end != std::string_view::npos) url.scheme = oci::lowered(text.substr(0, scheme_end));
     if (url.scheme != "http" && url.scheme != "https") {
         throw Error("\"" + redact_url(text) + "\" is not an http:// or https:// URL");
     }
@@ -75,7 +69,7 @@ bool Url::same_origin(const Url& other) const {
         if (url.authority.size() > host.size() + 1) return url.authority.substr(host.size() + 1);
         return std::string(url.scheme == "https" ? "443" : "80");
     };
-    return scheme == other.scheme && lower(host()) == lower(other.host()) &&
+    return scheme == other.scheme && oci::lowered(host()) == oci::lowered(other.host()) &&
            port_of(*this) == port_of(other);
 }
 

@@ -10,7 +10,7 @@ namespace cairn::assemble {
 namespace {
 
 using Token = IgnorePattern::Token;
-using Kind = Token::Kind;
+using TokenKind = Token::Kind;
 
 // Bytes that are not UTF-8 decode to U+DC80..U+DCFF, which valid UTF-8 never yields: such a
 // byte in a path matches only the same byte in a pattern.
@@ -58,7 +58,7 @@ char32_t class_character(std::string_view text, std::size_t& i) {
 
 // Reads `[...]` from just after the '['.
 Token character_class(std::string_view text, std::size_t& i) {
-    Token token{.kind = Kind::char_class};
+    Token token{.kind = TokenKind::char_class};
     if (i < text.size() && text[i] == '^') {
         token.negated = true;
         ++i;
@@ -86,10 +86,11 @@ std::vector<Token> compile(std::string_view text, bool& literal) {
         if (c == '*' && i + 1 < text.size() && text[i + 1] == '*') {
             i += 2;
             if (i < text.size() && text[i] == '/') ++i;  // `**/` is `**`
-            tokens.push_back({.kind = i == text.size() ? Kind::any_tail : Kind::any_directories});
+            tokens.push_back(
+                {.kind = i == text.size() ? TokenKind::any_tail : TokenKind::any_directories});
             literal = false;
         } else if (c == '*' || c == '?') {
-            tokens.push_back({.kind = c == '*' ? Kind::star : Kind::any_char});
+            tokens.push_back({.kind = c == '*' ? TokenKind::star : TokenKind::any_char});
             ++i;
             literal = false;
         } else if (c == '[') {
@@ -138,7 +139,8 @@ class Automaton {
                 if (c == '/') next_at_[k + 1] = true;
             }
             if (at_[k] && consumes(tokens_[k], c)) {
-                bool repeats = tokens_[k].kind == Kind::star || tokens_[k].kind == Kind::any_tail;
+                bool repeats =
+                    tokens_[k].kind == TokenKind::star || tokens_[k].kind == TokenKind::any_tail;
                 next_at_[repeats ? k : k + 1] = true;
             }
         }
@@ -164,16 +166,16 @@ class Automaton {
   private:
     static bool consumes(const Token& token, char32_t c) {
         switch (token.kind) {
-            case Kind::literal:
+            case TokenKind::literal:
                 return c == token.character;
-            case Kind::any_char:
-            case Kind::star:
+            case TokenKind::any_char:
+            case TokenKind::star:
                 return c != '/';
-            case Kind::char_class:
+            case TokenKind::char_class:
                 return in_class(token, c);
-            case Kind::any_tail:
+            case TokenKind::any_tail:
                 return true;
-            case Kind::any_directories:
+            case TokenKind::any_directories:
                 return false;  // through inside_
         }
         return false;
@@ -183,9 +185,9 @@ class Automaton {
     void close() {
         for (std::size_t k = 0; k < tokens_.size(); ++k) {
             if (!at_[k]) continue;
-            Kind kind = tokens_[k].kind;
-            if (kind == Kind::star || kind == Kind::any_tail) at_[k + 1] = true;
-            if (kind == Kind::any_directories) {
+            TokenKind kind = tokens_[k].kind;
+            if (kind == TokenKind::star || kind == TokenKind::any_tail) at_[k + 1] = true;
+            if (kind == TokenKind::any_directories) {
                 at_[k + 1] = true;
                 inside_[k] = true;
             }

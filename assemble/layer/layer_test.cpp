@@ -5,29 +5,14 @@
 
 #include "oci/error.hpp"
 #include "temp_dir.hpp"
+#include "tree_test_support.hpp"
 
 namespace assemble = cairn::assemble;
 namespace fs = std::filesystem;
 namespace oci = cairn::oci;
+using cairn::assemble::testing::MemorySink;
+using cairn::assemble::testing::write_file;
 using cairn::test::TempDir;
-
-namespace {
-
-class StringSink : public cairn::ByteSink {
-  public:
-    void write(const std::uint8_t* data, std::size_t size) override {
-        bytes.append(reinterpret_cast<const char*>(data), size);
-    }
-    using ByteSink::write;
-    std::string bytes;
-};
-
-void write_file(const fs::path& path, const std::string& content) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << content;
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(layer)
 
@@ -55,7 +40,7 @@ BOOST_AUTO_TEST_CASE(one_pass_digests_match_the_bytes) {
     auto source = assemble::LayerSource::parse((dir / "tree").string() + ":/app");
     for (auto compression :
          {assemble::Compression::gzip, assemble::Compression::zstd, assemble::Compression::none}) {
-        StringSink out;
+        MemorySink out;
         auto digests =
             assemble::write_layer(source, {.compression = compression, .threads = 2}, out);
         BOOST_TEST(digests.digest == oci::Digest::of(out.bytes));
@@ -71,12 +56,12 @@ BOOST_AUTO_TEST_CASE(compressed_tarballs_pass_through_byte_for_byte) {
     TempDir dir;
     write_file(dir / "tree/file", "content");
     auto tree = assemble::LayerSource::parse((dir / "tree").string());
-    StringSink made;
+    MemorySink made;
     auto original = assemble::write_layer(
         tree, {.compression = assemble::Compression::zstd, .threads = 1}, made);
     write_file(dir / "given.tar.zst", made.bytes);
 
-    StringSink again;
+    MemorySink again;
     auto passed =
         assemble::write_layer(assemble::LayerSource::parse((dir / "given.tar.zst").string()),
                               {.compression = assemble::Compression::gzip}, again);
@@ -86,11 +71,11 @@ BOOST_AUTO_TEST_CASE(compressed_tarballs_pass_through_byte_for_byte) {
     BOOST_TEST((passed.compression == assemble::Compression::zstd));
 
     // A plain tarball is compressed as asked, and keeps its diff_id.
-    StringSink plain;
+    MemorySink plain;
     auto uncompressed =
         assemble::write_layer(tree, {.compression = assemble::Compression::none}, plain);
     write_file(dir / "plain.tar", plain.bytes);
-    StringSink gz;
+    MemorySink gz;
     auto compressed =
         assemble::write_layer(assemble::LayerSource::parse((dir / "plain.tar").string()),
                               {.compression = assemble::Compression::gzip}, gz);
@@ -101,7 +86,7 @@ BOOST_AUTO_TEST_CASE(compressed_tarballs_pass_through_byte_for_byte) {
 BOOST_AUTO_TEST_CASE(corrupt_tarball_is_an_error) {
     TempDir dir;
     write_file(dir / "bad.tar.gz", std::string("\x1f\x8b\x08\x00garbage-not-deflate", 23));
-    StringSink out;
+    MemorySink out;
     BOOST_CHECK_THROW(
         assemble::write_layer(assemble::LayerSource::parse((dir / "bad.tar.gz").string()), {}, out),
         cairn::Error);
@@ -110,14 +95,14 @@ BOOST_AUTO_TEST_CASE(corrupt_tarball_is_an_error) {
 BOOST_AUTO_TEST_CASE(files_that_are_not_tar_are_refused) {
     TempDir dir;
     write_file(dir / "junk.tar", "junk\n");
-    StringSink out;
+    MemorySink out;
     BOOST_CHECK_EXCEPTION(
         assemble::write_layer(assemble::LayerSource::parse((dir / "junk.tar").string()), {}, out),
         cairn::Error, [](const cairn::Error& e) {
             return std::string(e.what()).find("tar archive") != std::string::npos;
         });
     // The same junk, compressed: the gzip is fine, what it holds is not.
-    StringSink gz;
+    MemorySink gz;
     auto junk = assemble::LayerSource::parse((dir / "junk.tar").string());
     auto compressor = assemble::make_compressor(assemble::Compression::gzip, gz, 1);
     compressor->write("junk\n");

@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 // Not in oci/media_types.hpp: only docker-archives hold uncompressed Docker layers.
-constexpr std::string_view kDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
 
 Compression compression_of(const ArchiveReader& archive, const std::string& member) {
     std::array<std::uint8_t, 4> head{};
@@ -118,7 +117,7 @@ void DockerArchiveSource::use_original_manifest_or_make_one(
         // against that digest.
         oci::Descriptor layer{
             .media_type = compression == Compression::none
-                              ? std::string(kDockerLayerTar)
+                              ? std::string(media_type::docker_layer)
                               : std::string(layer_media_type(compression, true)),
             .digest = compression == Compression::none
                           ? diff_ids[i]

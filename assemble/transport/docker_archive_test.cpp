@@ -4,6 +4,7 @@
 
 #include "archive_test_support.hpp"
 #include "assemble/transport/copy.hpp"
+#include "error_test_support.hpp"
 #include "oci/error.hpp"
 #include "oci/image.hpp"
 #include "temp_dir.hpp"
@@ -12,11 +13,10 @@ namespace fs = std::filesystem;
 namespace oci = cairn::oci;
 using namespace cairn::assemble;
 using namespace cairn::assemble::testing;
+using cairn::test::message_has;
 using cairn::test::TempDir;
 
 namespace {
-
-constexpr std::string_view kDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
 
 bool peer_tarballs_present() {
     if (fs::is_directory(peer_testdata("tarball"))) return true;
@@ -27,17 +27,6 @@ bool peer_tarballs_present() {
 
 fs::path peer(const std::string& name) {
     return peer_testdata("tarball") / name;
-}
-
-bool message_has(const cairn::Error& error, std::initializer_list<std::string> parts) {
-    std::string message = error.what();
-    for (const auto& part : parts) {
-        if (message.find(part) == std::string::npos) {
-            BOOST_TEST_MESSAGE("\"" << part << "\" not in: " << message);
-            return false;
-        }
-    }
-    return true;
 }
 
 // Copies `source` to a fresh layout and returns the loaded copy (every blob verified on the way).
@@ -63,7 +52,7 @@ BOOST_AUTO_TEST_CASE(classic_docker_save_output_is_read) {
                "sha256:6e0b05049ed9c17d02e1a55e80d6599dbfcce7f4f4b022e3c673e685789c470e");
     BOOST_REQUIRE(image.manifest.layers.size() == 1u);
     const auto& layer = image.manifest.layers.front();
-    BOOST_TEST(layer.media_type == kDockerLayerTar);
+    BOOST_TEST(layer.media_type == oci::media_type::docker_layer);
     BOOST_TEST(layer.digest ==
                image.config.diff_ids().front());  // an uncompressed layer is its diff_id
     BOOST_TEST(layer.size == 10240);

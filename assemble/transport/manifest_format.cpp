@@ -14,7 +14,6 @@ namespace media_type = oci::media_type;
 
 namespace {
 
-constexpr std::string_view kDockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
 constexpr std::string_view kDockerForeignTar =
     "application/vnd.docker.image.rootfs.foreign.diff.tar";
 constexpr std::string_view kOciForeignTar =
@@ -30,7 +29,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kPairs{{
     {media_type::oci_index, media_type::docker_manifest_list},
     {media_type::oci_config, media_type::docker_config},
     {media_type::oci_layer_gzip, media_type::docker_layer_gzip},
-    {media_type::oci_layer, kDockerLayerTar},
+    {media_type::oci_layer, media_type::docker_layer},
     {kOciForeignGzip, media_type::docker_foreign_layer_gzip},
     {kOciForeignTar, kDockerForeignTar},
     // Docker schema 2 has no zstd layers; containerd's name for them is read, never written.
@@ -39,7 +38,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kPairs{{
 
 oci::ManifestBlob make_blob(std::string bytes, std::string_view type) {
     auto digest = oci::Digest::of(bytes);
-    return {.bytes = std::move(bytes), .media_type = std::string(type), .digest = std::move(digest)};
+    return {
+        .bytes = std::move(bytes), .media_type = std::string(type), .digest = std::move(digest)};
 }
 
 }  // namespace
@@ -85,7 +85,8 @@ oci::ManifestBlob manifest_in(ManifestFormat format, const oci::ManifestBlob& bl
     }
     manifest.media_type = media_type_in(format, manifest.media_type, what);
     manifest.config.media_type = media_type_in(format, manifest.config.media_type, what);
-    for (auto& layer : manifest.layers) layer.media_type = media_type_in(format, layer.media_type, what);
+    for (auto& layer : manifest.layers)
+        layer.media_type = media_type_in(format, layer.media_type, what);
     return make_blob(manifest.to_json(), manifest.media_type);
 }
 

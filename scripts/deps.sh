@@ -3,7 +3,7 @@
 # Sourced or run by demo.sh, test.sh and bench.sh; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-CAIRN_BUILD_PACKAGES=(cmake g++ make pkg-config libarchive-dev libzstd-dev libssl-dev
+CAIRN_BUILD_PACKAGES=(cmake g++ make ninja-build pkg-config libarchive-dev libzstd-dev libssl-dev
     libcurl4-openssl-dev rapidjson-dev libboost-test-dev libtomlplusplus-dev libcli11-dev
     libisal-dev libdeflate-dev zlib1g-dev)
 # Independent judges and peers for the tests, and what the demo runs images with.
@@ -39,7 +39,11 @@ cairn_build() {
     top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
     build=${1:-$top/build}
     shift || true
-    cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    # Ninja starts a room's sources while the room below still links (make waits for it); a
+    # build directory made earlier keeps the generator it was made with.
+    local generator=()
+    [[ -f $build/CMakeCache.txt ]] || generator=(-G Ninja)
+    cmake -S "$top" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
     cmake --build "$build" -j"$(nproc)" ${CAIRN_BUILD_TARGET:+--target "$CAIRN_BUILD_TARGET"}
 }
 

@@ -14,6 +14,7 @@
 
 #include "oci/error.hpp"
 #include "oci/file.hpp"
+#include "oci/text.hpp"
 #include "registry/base64.hpp"
 
 namespace cairn::registry {
@@ -29,13 +30,6 @@ constexpr const char* kDockerHubKey = "https://index.docker.io/v1/";
 constexpr std::array<const char*, 5> kSecretFields = {"auth", "username", "password",
                                                       "identitytoken", "registrytoken"};
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 struct KeyParts {
     bool has_scheme = false;
     std::string host;  // lower case
@@ -45,14 +39,14 @@ struct KeyParts {
 KeyParts split_key(std::string_view key) {
     KeyParts parts;
     for (std::string_view scheme : {"https://", "http://"}) {
-        if (lower(key.substr(0, scheme.size())) == scheme) {
+        if (oci::lowered(key.substr(0, scheme.size())) == scheme) {
             key.remove_prefix(scheme.size());
             parts.has_scheme = true;
             break;
         }
     }
     auto slash = key.find('/');
-    parts.host = lower(key.substr(0, slash));
+    parts.host = oci::lowered(key.substr(0, slash));
     if (slash != std::string_view::npos) {
         std::string_view path = key.substr(slash);
         while (!path.empty() && path.front() == '/') path.remove_prefix(1);

@@ -1,7 +1,6 @@
 // A strict-enough RFC 7235 challenge parser: tokens, quoted strings with escapes, token68.
 #include "registry/challenge.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <optional>
 

@@ -1,11 +1,11 @@
 // Speaks to docker-credential-* helpers; their output reaches error messages only after redaction.
 #include "registry/credential_helper.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <vector>
 
 #include "oci/json.hpp"
+#include "oci/text.hpp"
 #include "registry/child_process.hpp"
 
 namespace cairn::registry {
@@ -19,17 +19,11 @@ constexpr std::size_t kMaxHelperOutput = 1 << 20;
 // Docker's convention for an identity (refresh) token in place of a username.
 constexpr const char* kTokenUsername = "<token>";
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 bool says_not_found(const ChildResult& result) {
     // docker-credential-helpers' errCredentialsNotFoundMessage is "credentials not found in
     // native keychain"; other helpers (ecr-login, gcloud) word it alike.
-    return lower(result.out).find("credentials not found") != std::string::npos ||
-           lower(result.err).find("credentials not found") != std::string::npos;
+    return oci::lowered(result.out).find("credentials not found") != std::string::npos ||
+           oci::lowered(result.err).find("credentials not found") != std::string::npos;
 }
 
 // One line of what the helper said, fit for an error message: helpers may echo their input,

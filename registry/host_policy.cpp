@@ -2,7 +2,6 @@
 #include "registry/host_policy.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 
 #include "oci/text.hpp"

@@ -3,7 +3,6 @@
 #include "registry/http_client.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -399,9 +398,7 @@ std::size_t CurlExchange::on_header(char* data, std::size_t size, std::size_t co
     } else if (!self->head_done_) {
         auto colon = line.find(':');
         if (colon != std::string_view::npos) {
-            std::string name = trim(line.substr(0, colon));
-            std::transform(name.begin(), name.end(), name.begin(),
-                           [](unsigned char c) { return std::tolower(c); });
+            std::string name = oci::lowered(oci::trimmed(line.substr(0, colon)));
             self->head_.headers.emplace_back(std::move(name), trim(line.substr(colon + 1)));
         }
     }

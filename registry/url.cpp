@@ -1,7 +1,6 @@
 // Absolute URLs, Location resolution and query building for the registry API.
 #include "registry/url.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <vector>
 

@@ -20,8 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Not in oci/media_types.hpp: only docker-archives hold uncompressed Docker layers.
-
 Compression compression_of(const ArchiveReader& archive, const std::string& member) {
     std::array<std::uint8_t, 4> head{};
     std::size_t size = 0;
@@ -117,7 +115,7 @@ void DockerArchiveSource::use_original_manifest_or_make_one(
         // against that digest.
         oci::Descriptor layer{
             .media_type = compression == Compression::none
-                              ? std::string(media_type::docker_layer)
+                              ? std::string(oci::media_type::docker_layer)
                               : std::string(layer_media_type(compression, true)),
             .digest = compression == Compression::none
                           ? diff_ids[i]

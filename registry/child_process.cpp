@@ -458,36 +458,44 @@ namespace {
 
 class LineOutput : public ChildOutput {
   public:
-    LineOutput(const std::function<void(std::string_view)>& on_line, std::size_t keep)
-        : on_line_(on_line), keep_(keep) {}
-    void out(std::string_view bytes) override {
-        pending_.append(bytes);
-        std::size_t start = 0;
-        for (auto nl = pending_.find('\n'); nl != std::string::npos;
-             nl = pending_.find('\n', start)) {
-            emit(std::string_view(pending_).substr(start, nl - start));
-            start = nl + 1;
-        }
-        pending_.erase(0, start);
-    }
-    void err(std::string_view bytes) override { out(bytes); }
+    LineOutput(const std::function<void(std::string_view)>& on_line,
+               const std::function<bool(std::string_view)>& take_out, std::size_t keep)
+        : on_line_(on_line), take_out_(take_out), keep_(keep) {}
+    void out(std::string_view bytes) override { split(out_, bytes, true); }
+    void err(std::string_view bytes) override { split(err_, bytes, false); }
     void finish() {
-        if (!pending_.empty()) emit(pending_);
-        pending_.clear();
+        if (!out_.empty()) emit(out_, true);
+        if (!err_.empty()) emit(err_, false);
+        out_.clear();
+        err_.clear();
     }
     std::vector<std::string> tail() const { return {lines_.begin(), lines_.end()}; }
 
   private:
-    void emit(std::string_view line) {
+    // Each stream keeps its own partial line.
+    void split(std::string& pending, std::string_view bytes, bool from_stdout) {
+        pending.append(bytes);
+        std::size_t start = 0;
+        for (auto nl = pending.find('\n'); nl != std::string::npos;
+             nl = pending.find('\n', start)) {
+            emit(std::string_view(pending).substr(start, nl - start), from_stdout);
+            start = nl + 1;
+        }
+        pending.erase(0, start);
+    }
+    void emit(std::string_view line, bool from_stdout) {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (from_stdout && take_out_ && take_out_(line)) return;
         if (on_line_) on_line_(line);
         if (keep_ == 0) return;
         lines_.emplace_back(line);
         if (lines_.size() > keep_) lines_.pop_front();
     }
     const std::function<void(std::string_view)>& on_line_;
+    const std::function<bool(std::string_view)>& take_out_;
     std::size_t keep_;
-    std::string pending_;
+    std::string out_;
+    std::string err_;
     std::deque<std::string> lines_;
 };
 
@@ -502,10 +510,11 @@ std::string command_text(const std::vector<std::string>& argv) {
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options,
                           const std::function<void(std::string_view line)>& on_line) {
     if (argv.empty()) throw Error("no command to run");
-    LineOutput output(on_line, options.keep_lines);
+    LineOutput output(on_line, options.take_stdout_line, options.keep_lines);
     ChildOptions child{.directory = options.directory,
                        .env = options.env,
                        .unset = options.unset,
+                       .merge_stderr = !options.take_stdout_line,
                        .cancelled = options.cancelled};
     auto status = run_child(argv, child, output);
     if (!status.started) {

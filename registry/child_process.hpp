@@ -87,17 +87,21 @@ struct ProcessOptions {
     std::vector<std::string> unset;
     std::size_t keep_lines = 20;
     const std::atomic<bool>* cancelled = nullptr;
+    // Sees each stdout line first; a line it takes (returns true for: cargo's JSON messages)
+    // goes neither to `on_line` nor into the tail. Set, stdout and stderr are read apart, so
+    // that a long line of one is never cut by a line of the other.
+    std::function<bool(std::string_view line)> take_stdout_line;
 };
 
 struct ProcessResult {
     // The exit code, or 128 + the signal number when a signal ended it.
     int exit_status = 0;
-    // The last lines of the merged stdout and stderr (up to the `keep_lines` asked for).
+    // The last lines of stdout and stderr, as they came (up to the `keep_lines` asked for).
     std::vector<std::string> tail;
 };
 
-// Runs argv[0] in a session of its own with stdout and stderr merged and an empty stdin;
-// `on_line` (may be empty) sees each line as it comes, without its newline. A program that
+// Runs argv[0] in a session of its own with stdout and stderr merged (see take_stdout_line)
+// and an empty stdin; `on_line` (may be empty) sees each line as it comes, without its newline. A program that
 // cannot be started is a cairn::Error naming it; one that fails is described by the result.
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options,
                           const std::function<void(std::string_view line)>& on_line);

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
@@ -47,6 +48,35 @@ BOOST_AUTO_TEST_CASE(process_output_comes_by_line_with_the_exit_status) {
                boost::test_tools::per_element());
     BOOST_TEST(result.tail == (std::vector<std::string>{"two", "three"}),
                boost::test_tools::per_element());
+}
+
+// cargo's JSON messages on stdout are taken whole, however long, beside its status lines on
+// stderr: neither shown nor kept in the tail.
+BOOST_AUTO_TEST_CASE(process_stdout_lines_can_be_taken_apart) {
+    std::vector<std::string> shown;
+    std::vector<std::string> taken;
+    registry::ProcessOptions options{.keep_lines = 5};
+    options.take_stdout_line = [&](std::string_view line) {
+        if (!line.starts_with("{")) return false;
+        taken.emplace_back(line);
+        return true;
+    };
+    auto result = registry::run_process(
+        {"/bin/sh", "-c",
+         "printf '{'; head -c 200000 /dev/zero | tr '\\0' x; echo '}';"
+         "echo status >&2; echo plain; printf '{\"last\":1}'"},
+        options, [&](std::string_view line) { shown.emplace_back(line); });
+    BOOST_TEST(result.exit_status == 0);
+    BOOST_TEST_REQUIRE(taken.size() == 2u);
+    BOOST_TEST(taken[0].size() == 200002u);
+    BOOST_TEST(taken[0].find_first_not_of("x", 1) == 200001u);
+    BOOST_TEST(taken[1] == "{\"last\":1}");
+    std::sort(shown.begin(), shown.end());
+    BOOST_TEST(shown == (std::vector<std::string>{"plain", "status"}),
+               boost::test_tools::per_element());
+    auto tail = result.tail;
+    std::sort(tail.begin(), tail.end());
+    BOOST_TEST(tail == shown, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(process_gets_directory_and_environment) {

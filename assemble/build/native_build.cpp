@@ -147,6 +147,13 @@ void build_cargo(const CargoSection& cargo, const NativeBuildOptions& options,
     auto argv = shown.argv;
     for (auto& variable : rustflags_environment(options.rustflags))
         process.env.insert(std::move(variable));
+    // The JSON messages come on stdout, the human status and diagnostics (rendered) on stderr.
+    argv.push_back("--message-format=json-render-diagnostics");
+    process.take_stdout_line = [&report](std::string_view line) {
+        if (!line.starts_with("{\"reason\":")) return false;
+        report.units.read_message(line);
+        return true;
+    };
     DependencyClock clock(options.workspace);
     run_step(argv, process, [&](std::string_view line) {
         clock.line(line);
@@ -174,7 +181,53 @@ void build_npm(const NpmSection& npm, bool install, const fs::path& log_dir,
     run_step({"npm", "run", npm.script}, options, on_line, log_dir);
 }
 
+// Adds the unit hashes found in the last components of `path` (".../deps/libfoo-HASH.rlib",
+// ".../build/foo-HASH/out").
+void add_unit_hashes(std::set<std::string>& hashes, std::string_view path) {
+    for (int depth = 0; depth < 3 && !path.empty(); ++depth) {
+        auto slash = path.rfind('/');
+        auto name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+        if (auto hash = cargo_unit_hash(name); !hash.empty()) hashes.insert(std::move(hash));
+        if (slash == std::string_view::npos) break;
+        path = path.substr(0, slash);
+    }
+}
+
 }  // namespace
+
+std::string cargo_unit_hash(std::string_view name) {
+    auto stem = name.substr(0, name.find('.'));
+    auto dash = stem.rfind('-');
+    if (dash == std::string_view::npos) return "";
+    auto hash = stem.substr(dash + 1);
+    if (hash.size() != 16) return "";
+    for (char c : hash) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return "";
+    }
+    return std::string(hash);
+}
+
+void CargoUnits::read_message(std::string_view line) {
+    oci::json::Document message;
+    message.Parse(line.data(), line.size());
+    if (message.HasParseError() || !message.IsObject()) return;
+    if (auto files = message.FindMember("filenames");
+        files != message.MemberEnd() && files->value.IsArray()) {
+        for (const auto& file : files->value.GetArray()) {
+            if (file.IsString()) add_unit_hashes(hashes, {file.GetString(), file.GetStringLength()});
+        }
+    }
+    if (auto out_dir = message.FindMember("out_dir");
+        out_dir != message.MemberEnd() && out_dir->value.IsString()) {
+        add_unit_hashes(hashes, {out_dir->value.GetString(), out_dir->value.GetStringLength()});
+    }
+}
+
+bool CargoUnits::unused(std::string_view entry) const {
+    if (hashes.empty()) return false;
+    auto hash = cargo_unit_hash(entry);
+    return !hash.empty() && !hashes.contains(hash);
+}
 
 fs::path profile_directory(const fs::path& target_dir, const std::string& profile) {
     if (profile == "dev" || profile == "test") return target_dir / "debug";

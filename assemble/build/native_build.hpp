@@ -40,6 +40,26 @@ struct WorkspaceNames {
     bool owns(std::string_view entry) const;
 };
 
+// The hash cargo gives a unit's output ("libserde-0123456789abcdef.rlib", ".fingerprint/
+// serde-0123456789abcdef", "build/serde-0123456789abcdef"): the 16 lower-case hex digits after
+// the last '-' before the first '.'; empty when the name has none.
+std::string cargo_unit_hash(std::string_view name);
+
+// The units of the build's dependency graph, fresh or compiled, by the hashes in the names of
+// their outputs as cargo reports them (`--message-format=json`: an artifact's files, a build
+// script's out_dir). What a new base keeps of cargo's directories: a unit of an earlier
+// Cargo.lock that no longer takes part is left out of it.
+struct CargoUnits {
+    std::set<std::string> hashes;
+
+    // Reads one of cargo's JSON messages; what is not one it knows is passed over.
+    void read_message(std::string_view line);
+    // Whether `entry`, a name directly under deps/, .fingerprint/ or build/, is of no unit
+    // cargo reported. Nothing is unused when cargo reported nothing (an older cargo, a build
+    // that did not run), nor a name without a unit hash.
+    bool unused(std::string_view entry) const;
+};
+
 // How the app's builds run. By default cargo runs in cargo.dir with CARGO_HOME as inherited;
 // a build runs it through the build view (build_view.hpp) instead.
 struct NativeBuildOptions {
@@ -64,6 +84,7 @@ struct NativeBuildOptions {
 struct NativeBuildReport {
     std::vector<std::string> dependencies_compiled;  // "fnv v1.0.7", in cargo's order
     double dependency_seconds = 0;
+    CargoUnits units;  // every unit of the cargo build
 };
 
 // `rustflags` added to the user's own, as cargo's environment. RUSTFLAGS and
@@ -85,7 +106,8 @@ std::filesystem::path profile_directory(const std::filesystem::path& target_dir,
 std::filesystem::path target_directory(const CargoSection& cargo,
                                        const NativeBuildOptions& options);
 
-// The argv of the cargo build.
+// The argv of the cargo build, as the user would type it (the build adds
+// --message-format=json-render-diagnostics to read the units).
 std::vector<std::string> cargo_build_command(const CargoSection& cargo);
 
 // Asks `cargo metadata --no-deps` (offline, no build) in cargo.dir: the names and the root.

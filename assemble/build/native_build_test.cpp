@@ -74,6 +74,61 @@ BOOST_AUTO_TEST_CASE(workspace_output_is_told_by_cargo_names) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(unit_hashes_are_read_from_cargo_output_names) {
+    BOOST_TEST(assemble::cargo_unit_hash("libserde-0123456789abcdef.rlib") == "0123456789abcdef");
+    BOOST_TEST(assemble::cargo_unit_hash("percent-encoding-0123456789abcdef") ==
+               "0123456789abcdef");
+    BOOST_TEST(assemble::cargo_unit_hash("serde-0123456789abcdef.d") == "0123456789abcdef");
+    for (const char* name : {"sample-server", "serde-0123456789ABCDEF", "serde-0123456789abcde",
+                             "serde-0123456789abcdefa", ".cargo-lock", "", "-"}) {
+        BOOST_TEST(assemble::cargo_unit_hash(name).empty(), name);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_units_cargo_reports_say_what_a_base_keeps) {
+    assemble::CargoUnits units;
+    BOOST_TEST(!units.unused("libold-00000000000000ff.rlib"));  // nothing reported: keep all
+    units.read_message(
+        R"({"reason":"compiler-artifact","fresh":true,"filenames":["/v/target/release/deps/)"
+        R"(libfnv-d9920135c932d463.rlib","/v/target/release/deps/libfnv-d9920135c932d463.rmeta"]})");
+    units.read_message(
+        R"({"reason":"compiler-artifact","filenames":["/v/target/release/build/)"
+        R"(serde-1111111111111111/build_script_build-1111111111111111"]})");
+    units.read_message(R"({"reason":"build-script-executed","out_dir":)"
+                       R"("/v/target/release/build/serde-2222222222222222/out"})");
+    units.read_message(R"({"reason":"compiler-artifact","filenames":[7, null]})");
+    units.read_message("not json {");
+    units.read_message(R"({"reason":"build-finished","success":true})");
+    BOOST_TEST(units.hashes.size() == 3u);
+    for (const char* kept : {"libfnv-d9920135c932d463.rlib", "fnv-d9920135c932d463.d",
+                             "fnv-d9920135c932d463", "serde-1111111111111111",
+                             "serde-2222222222222222", "sample-server", ".cargo-lock"}) {
+        BOOST_TEST(!units.unused(kept), kept);
+    }
+    for (const char* pruned : {"libfnv-00000000000000ff.rlib", "serde-3333333333333333"})
+        BOOST_TEST(units.unused(pruned), pruned);
+}
+
+// cargo's JSON messages (stdout) fill the report; its status lines (stderr) are shown.
+BOOST_AUTO_TEST_CASE(cargo_reports_its_units_beside_its_status_lines) {
+    ScratchDir project;
+    FakeTools tools(
+        "case \"$*\" in *--message-format=json-render-diagnostics*) ;; *) exit 9;; esac\n"
+        "echo '   Compiling fnv v1.0.7' >&2\n"
+        "echo '{\"reason\":\"compiler-artifact\",\"filenames\":[\"t/deps/libfnv-d9920135c932d463.rlib\"]}'",
+        "true");
+    assemble::BuildConfig config;
+    config.cargo = assemble::CargoSection{.dir = project.path(), .bins = {"app"}};
+    std::vector<std::string> lines;
+    auto report = assemble::run_native_build(
+        config, {.target_dir = project / "target"},
+        [&](std::string_view line) { lines.emplace_back(line); });
+    BOOST_TEST(lines == (std::vector<std::string>{"cargo|    Compiling fnv v1.0.7"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(report.units.hashes == (std::set<std::string>{"d9920135c932d463"}),
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(npm_install_is_needed_without_a_matching_stamp) {
     ScratchDir dir;
     write_file(dir / "package-lock.json", "{\"lockfileVersion\": 3}");

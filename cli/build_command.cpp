@@ -61,6 +61,8 @@ void write_result(Writer& w, const assemble::BuildResult& r) {
     w.Bool(r.base_restored);
     w.Key("base_built");
     w.Bool(r.base_built);
+    w.Key("base_nearest");
+    w.String(r.base_nearest);
     w.Key("deployed");
     w.Bool(r.deployed);
     w.Key("bytes_written");

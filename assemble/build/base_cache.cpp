@@ -1,6 +1,8 @@
 // A base is an image of a few layers in an OCI layout, so copy_image moves it like any image.
 #include "assemble/build/base_cache.hpp"
 
+#include <algorithm>
+
 #include "assemble/build/cache.hpp"
 #include "assemble/transport/copy.hpp"
 #include "assemble/transport/ship.hpp"
@@ -52,18 +54,46 @@ CopyResult BaseCache::push(oci::ImageTarget& target, unsigned jobs, oci::Meter* 
     return copy_image(source, target, {.jobs = jobs, .meter = meter});
 }
 
-std::vector<BaseLayer> BaseCache::store(const std::vector<BasePart>& parts,
-                                        unsigned threads) const {
+std::vector<BaseLayer> BaseCache::store(const std::vector<BasePart>& parts, unsigned threads,
+                                        const BaseRecord& record) const {
     auto layout = oci::ImageLayout::open_or_create(directory_);
     auto store = layout.blobs();
     auto layers = write_base_layers(parts, threads, store);
     std::vector<NewLayer> stacked;
     for (const auto& layer : layers)
         stacked.push_back({.digests = layer.digests, .description = "cairn base " + layer.group});
-    auto image = stack(scratch_image(oci::Platform::host()), stacked, {}, 0);
+    auto image =
+        stack(scratch_image(oci::Platform::host()), stacked, {.labels = record.labels()}, 0);
     oci::LayoutTarget target(directory_, tag_);
     ship(target, nullptr, layout.blobs(), image, 1);
     return layers;
+}
+
+BaseRecord BaseCache::record() const {
+    oci::LayoutSource source(directory_, tag_);
+    return read_base_record(source);
+}
+
+std::vector<std::string> BaseCache::cached_keys(const fs::path& cache_dir,
+                                                const std::string& image_name) {
+    auto directory = cache_dir / kBasesDirectory;
+    std::error_code ec;
+    if (!fs::exists(directory / "index.json", ec)) return {};
+    auto prefix = image_name + "-base-";
+    std::vector<std::string> keys;
+    for (const auto& entry : oci::ImageLayout::open(directory).index().manifests) {
+        auto name = entry.annotations.find("org.opencontainers.image.ref.name");
+        if (name == entry.annotations.end() || !name->second.starts_with(prefix + "cargo-"))
+            continue;
+        keys.push_back(name->second.substr(prefix.size()));
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    return keys;
+}
+
+BaseRecord read_base_record(oci::ImageSource& source) {
+    return BaseRecord::from_labels(oci::load_image(source, oci::Platform::host()).config.labels());
 }
 
 std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter* meter) const {

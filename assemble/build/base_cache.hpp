@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "assemble/build/base_layer.hpp"
+#include "assemble/build/base_record.hpp"
 #include "assemble/transport/copy.hpp"
 #include "oci/image_source.hpp"
 #include "oci/progress.hpp"
@@ -33,8 +34,15 @@ class BaseCache {
     // Copies the cached base to `target` (a registry).
     // Says how many bytes went (and how many the registry had).
     CopyResult push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter = nullptr) const;
-    // Makes the base layers of `parts` (write_base_layers) and stores them as the image of tag().
-    std::vector<BaseLayer> store(const std::vector<BasePart>& parts, unsigned threads) const;
+    // Makes the base layers of `parts` (write_base_layers) and stores them as the image of tag(),
+    // `record` in its labels.
+    std::vector<BaseLayer> store(const std::vector<BasePart>& parts, unsigned threads,
+                                 const BaseRecord& record) const;
+    // What the cached base was built from.
+    BaseRecord record() const;
+    // The keys ("cargo-<12 hex>") of the bases of `image_name` in the cache, sorted.
+    static std::vector<std::string> cached_keys(const std::filesystem::path& cache_dir,
+                                                const std::string& image_name);
     // Unpacks the cached base into `parts`; returns the bytes of file content restored.
     std::uint64_t restore(const std::vector<BasePart>& parts, oci::Meter* meter = nullptr) const;
 
@@ -42,5 +50,8 @@ class BaseCache {
     std::filesystem::path directory_;
     std::string tag_;
 };
+
+// What the base `source` names was built from (its labels).
+BaseRecord read_base_record(oci::ImageSource& source);
 
 }  // namespace cairn::assemble

@@ -20,8 +20,21 @@ BOOST_AUTO_TEST_CASE(the_base_cache_stores_and_restores_by_tag) {
     assemble::BaseCache base(cache.path(), "app", "cargo-0123456789ab");
     BOOST_TEST(base.tag() == "app-base-cargo-0123456789ab");
     BOOST_TEST(!base.has());
-    base.store({{"cargo/deps", from / "deps"}}, 1);
+    assemble::BaseRecord record{
+        .toolchain = "sha256:aa", .cargo_packages = {"fnv@1.0.7/01234567"}, .npm = "none"};
+    base.store({{"cargo/deps", from / "deps"}}, 1, record);
     BOOST_TEST(base.has());
+    auto stored = base.record();
+    BOOST_TEST(stored.toolchain == "sha256:aa");
+    BOOST_TEST(stored.cargo_packages == record.cargo_packages, boost::test_tools::per_element());
+    assemble::BaseCache(cache.path(), "app", "cargo-00000000000a").store(
+        {{"cargo/deps", from / "deps"}}, 1, {});
+    assemble::BaseCache(cache.path(), "app-other", "cargo-00000000000b").store(
+        {{"cargo/deps", from / "deps"}}, 1, {});
+    BOOST_TEST(assemble::BaseCache::cached_keys(cache.path(), "app") ==
+                   (std::vector<std::string>{"cargo-00000000000a", "cargo-0123456789ab"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(assemble::BaseCache::cached_keys(cache.path() / "none", "app").empty());
     BOOST_TEST(!assemble::BaseCache(cache.path(), "app", "cargo-ffffffffffff").has());
     ScratchDir to;
     BOOST_TEST(base.restore({{"cargo/deps", to / "deps"}}) == 1u);
@@ -33,7 +46,7 @@ BOOST_AUTO_TEST_CASE(a_failed_restore_leaves_no_part_behind) {
     ScratchDir from;
     write_file(from / "deps/x.rlib", std::string(100000, 'x'));
     assemble::BaseCache base(cache.path(), "app", "cargo-0123456789ab");
-    auto layers = base.store({{"cargo/deps", from / "deps"}}, 1);
+    auto layers = base.store({{"cargo/deps", from / "deps"}}, 1, {});
     BOOST_REQUIRE(!layers.empty());
     // The layer that holds x.rlib, the largest.
     auto layer = layers.front().digests;

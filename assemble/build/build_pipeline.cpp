@@ -13,6 +13,7 @@
 #include "assemble/build/base_cache.hpp"
 #include "assemble/build/base_key.hpp"
 #include "assemble/build/base_layer.hpp"
+#include "assemble/build/base_record.hpp"
 #include "assemble/build/build_config.hpp"
 #include "assemble/build/build_step.hpp"
 #include "assemble/build/build_view.hpp"
@@ -33,6 +34,9 @@
 #include "oci/image.hpp"
 #include "oci/stream.hpp"
 #include "registry/child_process.hpp"
+#include "registry/listing_requests.hpp"
+#include "registry/reference.hpp"
+#include "registry/registry_session.hpp"
 
 namespace cairn::assemble {
 
@@ -59,6 +63,8 @@ struct Build {
     fs::path target_dir;
     std::optional<WorkspaceNames> workspace;  // read once the build directories are held
     std::vector<BasePart> parts;
+    BaseRecord record;  // what the base of this build is made from (its labels)
+    CargoUnits units;   // the units of the cargo build: what a new base keeps
     // The npm step's key and, when it is skipped on a fresh checkout, its earlier UI layer.
     std::optional<StepInputs> npm_inputs;
     std::optional<LayerDigests> npm_layer;
@@ -215,7 +221,122 @@ struct BasePlan {
     bool share = false;  // push the base (made now or cached) to the registry
 };
 
-// Restores the base when one exists and the builds are not warm; says what is left to do.
+// Unpacks the base `cache` holds into the build directories; gives the bytes restored.
+std::uint64_t restore_base(Build& build, const BaseCache& cache,
+                           const std::optional<BuildView>& view) {
+    auto start = Clock::now();
+    // A git dependency is checked out (and a registry crate unpacked) before the restore, so
+    // that the restored base, dated to now, is newer than its sources: else a build script that
+    // watches its files would run again, and its crate be compiled again. (Today's cargo already
+    // checks git dependencies out for `cargo metadata`, run when the view was made; this does
+    // not rely on it.)
+    if (build.config.cargo) {
+        if (auto problem = fetch_cargo_sources(*build.config.cargo, native_options(build, view)))
+            build.say("warning: " + *problem + " (the build goes on)");
+    }
+    auto bytes = cache.restore(build.parts, build.meter());
+    build.result.times.base += seconds_since(start);
+    return bytes;
+}
+
+// An earlier base of the project, and how near it is to the one this build needs.
+struct BaseCandidate {
+    std::string key;     // "cargo-<12 hex>"
+    bool local = false;  // in the local cache, else only in the registry
+    Nearness near;
+};
+
+// The registry's earlier bases read at most: a record costs two requests.
+constexpr std::size_t kMostRegistryCandidates = 64;
+
+// The nearest earlier base of the project (the most packages of this Cargo.lock built with
+// this toolchain), from the cache first, then (without --local-only) from the registry's
+// `NAME-base:cargo-*` tags. A base that cannot be read is no candidate; a registry that cannot
+// be asked is said and passed over: the build compiles the dependencies instead.
+std::optional<BaseCandidate> nearest_base(Build& build) {
+    const auto& name = build.config.image.name;
+    std::optional<BaseCandidate> best;
+    auto consider = [&best](BaseCandidate candidate) {
+        if (!candidate.near.useful()) return;
+        if (!best || candidate.near.better_than(best->near)) best = std::move(candidate);
+    };
+    auto local = BaseCache::cached_keys(build.cache_dir, name);
+    for (const auto& key : local) {
+        if (key == build.result.base_key) continue;
+        try {
+            BaseCache cached(build.cache_dir, name, key);
+            consider({.key = key, .local = true, .near = nearness(build.record, cached.record())});
+        } catch (const Error&) {
+        }
+    }
+    if (build.options.local_only) return best;
+    auto repository = registry_reference(build, "-base");
+    std::vector<std::string> tags;
+    try {
+        auto reference = registry::Reference::parse(repository);
+        auto client = build.transports.session_for(reference).client(reference);
+        tags = registry::list_tags(*client, reference.repository(), repository);
+    } catch (const NotFound&) {
+        return best;
+    } catch (const Error& error) {
+        build.say("warning: the earlier bases in " + repository + " could not be listed (" +
+                  error.what() + ")");
+        return best;
+    }
+    std::size_t read = 0;
+    for (const auto& tag : tags) {
+        if (!tag.starts_with("cargo-") || tag == build.result.base_key ||
+            std::binary_search(local.begin(), local.end(), tag))
+            continue;
+        if (read++ == kMostRegistryCandidates) break;
+        try {
+            auto source = build.transports.open_source(
+                ImageReference::parse(registry_reference(build, "-base:" + tag)));
+            consider({.key = tag, .near = nearness(build.record, read_base_record(*source))});
+        } catch (const Error&) {
+        }
+    }
+    return best;
+}
+
+// Starts the build from `nearest`: cargo then compiles only the crates whose inputs changed and
+// what depends on them. node_modules is kept only when node and package-lock.json are the
+// same; else it goes, and `npm ci` installs it. False (said) when the restore failed: the build
+// then starts from nothing.
+bool restore_nearest_base(Build& build, const BaseCandidate& nearest,
+                          const std::optional<BuildView>& view) {
+    BaseCache from(build.cache_dir, build.config.image.name, nearest.key);
+    try {
+        if (!nearest.local) {
+            auto start = Clock::now();
+            auto reference = registry_reference(build, "-base:" + nearest.key);
+            auto source = build.transports.open_source(ImageReference::parse(reference));
+            from.pull(*source, build.options.jobs, build.meter());
+            build.result.times.base += seconds_since(start);
+        }
+        from.mark_used();
+        restore_base(build, from, view);
+    } catch (const Error& error) {
+        build.say("warning: the earlier base " + nearest.key + " could not be restored (" +
+                  error.what() + ")");
+        return false;
+    }
+    if (build.config.npm && !nearest.near.same_npm) {
+        for (const auto& part : build.parts) {
+            if (part.member.starts_with("npm/")) fs::remove_all(part.directory);
+        }
+    }
+    build.result.base_nearest = nearest.key;
+    std::string what = std::to_string(nearest.near.shared_packages) + " of " +
+                       std::to_string(build.record.cargo_packages.size()) + " crates";
+    if (nearest.near.same_npm) what += " and node_modules";
+    build.say("base " + build.result.base_key + ": starting from the nearest earlier base " +
+              nearest.key + " (" + what + " at the same version)");
+    return true;
+}
+
+// Restores the base when one exists and the builds are not warm, else the nearest earlier
+// one; says what is left to do.
 BasePlan prepare_base(Build& build, const BaseCache& cache, const std::optional<BuildView>& view) {
     const auto& key = build.result.base_key;
     bool registry = !build.options.local_only;
@@ -240,26 +361,20 @@ BasePlan prepare_base(Build& build, const BaseCache& cache, const std::optional<
         cached = find_in_registry(build, cache, !warm);
     }
     if (!cached) {
-        build.say("base " + key + ": none yet, building the dependencies");
+        if (warm) {
+            build.say("base " + key + ": none yet, cargo and npm build on the warm directories");
+        } else if (auto nearest = nearest_base(build);
+                   !nearest || !restore_nearest_base(build, *nearest, view)) {
+            build.say("base " + key + ": none yet, building the dependencies");
+        }
         return {.make = true, .share = registry};
     }
     if (warm) {
         build.say("base " + key + ": build directories already warm, not restored");
         return plan;
     }
-    auto start = Clock::now();
-    // A git dependency is checked out (and a registry crate unpacked) before the restore, so
-    // that the restored base, dated to now, is newer than its sources: else a build script that
-    // watches its files would run again, and its crate be compiled again. (Today's cargo already
-    // checks git dependencies out for `cargo metadata`, run when the view was made; this does
-    // not rely on it.)
-    if (build.config.cargo) {
-        if (auto problem = fetch_cargo_sources(*build.config.cargo, native_options(build, view)))
-            build.say("warning: " + *problem + " (the build goes on)");
-    }
-    auto bytes = cache.restore(build.parts, build.meter());
+    auto bytes = restore_base(build, cache, view);
     build.result.base_restored = true;
-    build.result.times.base += seconds_since(start);
     build.say("base " + key + ": restored " + std::to_string(bytes) + " bytes from " +
               cache.reference());
     return plan;
@@ -270,16 +385,20 @@ void store_base(Build& build, const BaseCache& cache) {
     auto start = Clock::now();
     // The base is packed after the whole build; the workspace's own crates and path dependencies
     // stay out of it, as they change with every commit: kept, they would make the base bigger
-    // and, dated by the restore (base_layer.cpp), could hide an edit.
+    // and, dated by the restore (base_layer.cpp), could hide an edit. So do the units no longer
+    // in the dependency graph (an earlier base's, before Cargo.lock changed).
     auto parts = build.parts;
     if (build.workspace) {
         auto workspace = std::make_shared<WorkspaceNames>(*build.workspace);
+        auto units = std::make_shared<CargoUnits>(build.units);
         for (auto& part : parts) {
             if (!part.member.starts_with("cargo/")) continue;
-            part.leave_out = [workspace](std::string_view entry) { return workspace->owns(entry); };
+            part.leave_out = [workspace, units](std::string_view entry) {
+                return workspace->owns(entry) || units->unused(entry);
+            };
         }
     }
-    auto layers = cache.store(parts, build.options.jobs);
+    auto layers = cache.store(parts, build.options.jobs, build.record);
     std::int64_t bytes = 0;
     for (const auto& layer : layers) bytes += layer.digests.size;
     build.result.base_built = true;
@@ -535,6 +654,7 @@ void run_app_build(Build& build, const std::optional<BuildView>& view) {
     build.result.times.app_build = seconds_since(start) - report.dependency_seconds;
     build.result.times.base += report.dependency_seconds;
     build.result.dependencies_compiled = report.dependencies_compiled;
+    build.units = std::move(report.units);
     if (!report.dependencies_compiled.empty()) {
         char seconds[32];
         std::snprintf(seconds, sizeof seconds, "%.1f", report.dependency_seconds);
@@ -601,8 +721,9 @@ BuildPlan plan_build(Build& build, const BaseCache& cache) {
                }()) {
         if (plan.base_source.empty()) plan.base_source = registry_base_reference(build);
     } else {
-        plan.base_source = "built: cargo and npm compile the dependencies, then base " + key +
-                           " is stored" + (build.options.local_only ? "" : " and pushed");
+        plan.base_source = "built: cargo and npm compile the dependencies (starting from the "
+                           "nearest earlier base of the project, if there is one), then base " +
+                           key + " is stored" + (build.options.local_only ? "" : " and pushed");
     }
     const auto& config = build.config;
     auto relative = [&config](const fs::path& path) {
@@ -653,6 +774,7 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     auto key_inputs = gather_base_key_inputs(build.config, build.base.manifest_blob.digest.str());
     build.result.base_key = BaseKey::of(key_inputs).display();
     build.node_version = key_inputs.node_version;
+    build.record = BaseRecord::of(key_inputs);
     if (build.config.cargo) build.target_dir = target_directory(*build.config.cargo, {});
     build.parts = base_parts(build.config, build.target_dir);
 

@@ -67,6 +67,9 @@ struct BuildResult {
     std::string base_reference;  // where the base is cached
     bool base_restored = false;
     bool base_built = false;
+    // The earlier base the build started from ("cargo-<12 hex>"), when its own key had none:
+    // cargo compiled only what changed since. Empty otherwise.
+    std::string base_nearest;
     std::string image;   // what was written: REGISTRY/NAME:TAG or the --output reference
     std::string digest;  // sha256:… of the manifest
     std::string tag;

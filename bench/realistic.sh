@@ -5,6 +5,9 @@
 #              incremental and no-op builds after the same one-line edit cairn gets
 #   cairn      first build, a one-line Rust change, nothing changed, a fresh agent (another
 #              checkout path, another CARGO_HOME, empty cache: the base comes from the registry)
+#   bump       one dependency bumped (itoa 1.0.1 -> 1.0.2, under http, hyper and serde_json):
+#              cargo's own incremental rebuild against cairn on the same agent and on a fresh one
+#              (which starts from the nearest earlier base in the registry)
 #   seed       the Docker-style flow cairn replaces (Dockerfile.base + Dockerfile.app) built and
 #              pushed daemonless with buildah: first build, the same change, a fresh agent
 # Bytes pushed are the registry's own growth on disk, not what cairn says it sent.
@@ -37,10 +40,30 @@ mkdir -p "$rootfs/bin"
 cp /bin/busybox "$rootfs/bin/busybox"
 "$cairn" append scratch --layer "$rootfs:/" --to "oci:$work/base:busybox" >/dev/null
 
+# Debian packages one version of each crate: the builds read them through a directory source of
+# links to Debian's, so that the bump can add a crate's next version beside them.
+crates=$work/crates
+mkdir -p "$crates"
+for crate in /usr/share/cargo/registry/*/; do ln -s "${crate%/}" "$crates/"; done
 copy_sample() {  # DEST
     mkdir -p "$1"
     (cd "$sample" && tar --exclude=./target --exclude=./ui/node_modules --exclude=./ui/out \
         --exclude=./ui/.next --exclude=./cairn-out -cf - .) | tar -xf - -C "$1"
+    sed -i "s|^directory = .*|directory = \"$crates\"|" "$1/.cargo/config.toml"
+}
+# itoa 1.0.2 in the directory source: 1.0.1's code under the next version (another checksum).
+bump_source() {
+    [[ -e $crates/itoa-1.0.2 ]] && return
+    cp -r /usr/share/cargo/registry/itoa-1.0.1 "$crates/itoa-1.0.2"
+    sed -i '0,/^version = "1.0.1"/s//version = "1.0.2"/' "$crates/itoa-1.0.2/Cargo.toml"
+    printf '{"package":"%s","files":{}}' "$(echo itoa-1.0.2 | sha256sum | cut -d' ' -f1)" \
+        >"$crates/itoa-1.0.2/.cargo-checksum.json"
+}
+bump() {  # DIR
+    bump_source
+    (cd "$1" && cargo update -q -p itoa --precise 1.0.2)
+    grep -q 'name = "itoa"' "$1/Cargo.lock" && grep -A1 'name = "itoa"' "$1/Cargo.lock" | grep -q '1.0.2' ||
+        { echo "realistic bench: the bump of itoa did not reach $1/Cargo.lock" >&2; exit 1; }
 }
 edit_version() {  # DIR VERSION
     sed -i "s/^pub const VERSION: &str = \"realistic [0-9.]*\";/pub const VERSION: \&str = \"realistic $2\";/" \
@@ -68,6 +91,18 @@ t_native_change=$(seconds sh -c "cd '$native' && cargo build --release --locked"
 row "native: cargo build after a one-line edit" "$t_native_change"
 t_native_noop=$(seconds sh -c "cd '$native' && cargo build --release --locked")
 row "native: cargo build, nothing changed" "$t_native_noop"
+# The bump, natively: cargo's own incremental rebuild, and the size of what it rewrote of the
+# third-party output (zstd -3), the least a base change must move.
+bump "$native"
+touch "$work/bump-stamp"
+t_native_bump=$(seconds sh -c "cd '$native' && cargo build --release --locked")
+row "native: cargo build after itoa bumped" "$t_native_bump"
+members=$(cd "$native" && cargo metadata -q --no-deps --format-version 1 --offline |
+    jq -r '.packages[] | .name, (.targets[].name | gsub("-"; "_"))' | sort -u | paste -sd'|')
+changed_artifacts=$(cd "$native/target/release" &&
+    find deps .fingerprint build -maxdepth 1 -mindepth 1 -newer "$work/bump-stamp" |
+    grep -Ev "^[^/]+/(lib)?($members)-[0-9a-f]{16}" | tar -cf - -T - | zstd -3 -q -c | wc -c)
+echo "realistic bench: the bump rewrote $changed_artifacts bytes (zstd -3) of third-party output" >&2
 
 # cairn, on one agent, then on a fresh one.
 project=$work/agent-a/checkout/realistic
@@ -111,6 +146,23 @@ t_fresh=$(seconds cairn_build "$fresh" "$work/cache-b" "$work/cargo-b")
 fresh_base_built=$(jq -r .base_built "$work/last.json" 2>/dev/null || echo "?")
 row "cairn: fresh agent (base_built=$fresh_base_built, npm skipped=$(npm_skipped))" "$t_fresh" "$(($(registry_bytes) - before))"
 echo "realistic bench: fresh agent's phases: $(phases)" >&2
+
+# One dependency bumped: on agent A (warm build directories), and on a fresh agent, whose new
+# key has no base: it starts from the nearest earlier one, agent A's first, in the registry.
+bump "$project"
+commit "$project" "itoa 1.0.2"
+bumped=$work/agent-c/other/realistic
+git clone -q "$project" "$bumped"
+sed -i "s|^base = .*|base = \"oci:$work/base:busybox\"|" "$bumped/cairn.toml"
+before=$(registry_bytes)
+t_bump_fresh=$(seconds cairn_build "$bumped" "$work/cache-c" "$work/cargo-c")
+bytes_bump_fresh=$(($(registry_bytes) - before))
+row "cairn: itoa bumped, fresh agent (nearest=$(jq -r .base_nearest "$work/last.json"), $(jq '.dependencies_compiled | length' "$work/last.json") crates compiled)" \
+    "$t_bump_fresh" "$bytes_bump_fresh"
+echo "realistic bench: bumped fresh agent's phases: $(phases)" >&2
+before=$(registry_bytes)
+t_bump_warm=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
+row "cairn: itoa bumped, agent A (its base is already in the registry)" "$t_bump_warm" "$(($(registry_bytes) - before))"
 
 # The seed flow with buildah.
 builder=${BENCH_BUILDER:-}
@@ -172,5 +224,6 @@ if [[ -n $builder ]]; then
     echo "  cairn code change / seed code change:                $(ratio "$t_change" "$t_seed_change")"
     echo "  cairn fresh agent / seed fresh agent:                $(ratio "$t_fresh" "$t_seed_fresh")"
 fi
-echo "  one dependency bumped: not measured (Debian packages one version of each crate;"
-echo "  the bump is measured on testdata/sample's vendored crates by the base tests)"
+echo "  itoa bumped, fresh agent / native incremental cargo build after the bump: $(ratio "$t_bump_fresh" "$t_native_bump")"
+echo "  itoa bumped, fresh agent / cairn first build (every dependency compiled): $(ratio "$t_bump_fresh" "$t_first")"
+echo "  itoa bumped, bytes pushed / third-party output the bump rewrote (zstd -3): $(ratio "$bytes_bump_fresh" "$changed_artifacts")"

@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in cargo npm git jq buildah; do
+for tool in cargo npm git jq zstd; do
     command -v "$tool" >/dev/null || { echo "realistic bench: skipped, $tool is missing" >&2; exit 0; }
 done
 
@@ -172,6 +172,10 @@ if [[ -z $builder && ${BENCH_SEED:-0} == 1 ]]; then
         echo "realistic bench: making the seed flow's builder image with debootstrap (once)" >&2
         bash "$here/make_builder.sh" "$builder"
     fi
+fi
+if [[ -n $builder ]] && ! command -v buildah >/dev/null; then
+    echo "realistic bench: seed flow skipped, buildah is missing" >&2
+    builder=
 fi
 if [[ -n $builder ]]; then
     export BUILDAH_ISOLATION=chroot

@@ -96,7 +96,8 @@ BaseRecord read_base_record(oci::ImageSource& source) {
     return BaseRecord::from_labels(oci::load_image(source, oci::Platform::host()).config.labels());
 }
 
-std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter* meter) const {
+std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter* meter,
+                                 unsigned threads) const {
     oci::LayoutSource source(directory_, tag_);
     auto image = oci::load_image(source, oci::Platform::host());
     if (image.manifest.layers.empty()) throw Error(reference() + " holds no layer");
@@ -110,7 +111,7 @@ std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter*
             blobs.push_back(std::make_unique<oci::MeteredSource>(source.open_blob(layer), meter));
             sources.push_back(blobs.back().get());
         }
-        return restore_base_layers(sources, parts);
+        return restore_base_layers(sources, parts, threads);
     } catch (const Error& e) {
         // Half a restore would look warm to the next run (base_is_warm): none at all is safe.
         std::error_code ec;

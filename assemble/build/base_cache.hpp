@@ -44,7 +44,9 @@ class BaseCache {
     static std::vector<std::string> cached_keys(const std::filesystem::path& cache_dir,
                                                 const std::string& image_name);
     // Unpacks the cached base into `parts`; returns the bytes of file content restored.
-    std::uint64_t restore(const std::vector<BasePart>& parts, oci::Meter* meter = nullptr) const;
+    // Its layers are unpacked on up to `threads` threads.
+    std::uint64_t restore(const std::vector<BasePart>& parts, oci::Meter* meter = nullptr,
+                          unsigned threads = 1) const;
 
   private:
     std::filesystem::path directory_;

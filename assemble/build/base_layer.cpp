@@ -19,6 +19,7 @@
 
 #include "assemble/build/native_build.hpp"
 #include "assemble/layer/compression.hpp"
+#include "assemble/transport/parallel.hpp"
 #include "oci/digest.hpp"
 #include "oci/error.hpp"
 #include "oci/file.hpp"
@@ -442,14 +443,14 @@ std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BaseP
 
 namespace {
 
-// Unpacks one layer of a base into `parts` (already made real), adding what it dated.
+// Unpacks one layer of a base into `parts` (already made real) with the disk writer `out`,
+// adding what it dated.
 std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& real_parts,
-                          std::vector<std::pair<fs::path, struct timespec>>& dated) {
+                          archive* out, std::vector<std::pair<fs::path, struct timespec>>& dated) {
     std::unique_ptr<archive, ReadFree> in(archive_read_new());
-    std::unique_ptr<archive, WriteFree> out(archive_write_disk_new());
-    if (!in || !out) throw Error("cannot restore the base layer: out of memory");
+    if (!in) throw Error("cannot restore the base layer: out of memory");
     archive_write_disk_set_options(
-        out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK |
+        out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK |
                        ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
     auto state = std::make_unique<ReadState>();
     state->source = &compressed;
@@ -470,26 +471,26 @@ std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& r
         std::string name = pathname ? pathname : "";
         auto where = destination(real_parts, name, entry);
         archive_entry_set_pathname(entry, where.c_str());
-        if (archive_write_header(out.get(), entry) < ARCHIVE_WARN)
-            throw Error("cannot restore " + where.string() + ": " + archive_message(out.get()));
+        if (archive_write_header(out, entry) < ARCHIVE_WARN)
+            throw Error("cannot restore " + where.string() + ": " + archive_message(out));
         if (archive_entry_size(entry) > 0)
-            restored += copy_entry_data(in.get(), *state, out.get(), name);
-        if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)
-            throw Error("cannot restore " + where.string() + ": " + archive_message(out.get()));
+            restored += copy_entry_data(in.get(), *state, out, name);
+        if (archive_write_finish_entry(out) < ARCHIVE_WARN)
+            throw Error("cannot restore " + where.string() + ": " + archive_message(out));
         if (archive_entry_filetype(entry) != AE_IFDIR) {
             dated.emplace_back(where, timespec{.tv_sec = archive_entry_mtime(entry),
                                                .tv_nsec = archive_entry_mtime_nsec(entry)});
         }
     }
-    if (archive_write_close(out.get()) < ARCHIVE_WARN)
-        throw Error("cannot finish restoring the base: " + archive_message(out.get()));
+    if (archive_write_close(out) < ARCHIVE_WARN)
+        throw Error("cannot finish restoring the base: " + archive_message(out));
     return restored;
 }
 
 }  // namespace
 
 std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
-                                  const std::vector<BasePart>& parts) {
+                                  const std::vector<BasePart>& parts, unsigned threads) {
     // Every path written is absolute (destination() maps members into the parts' directories
     // and refuses the rest), so ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS does not apply. And
     // SECURE_SYMLINKS looks at every component of such a path, the user's own directories
@@ -501,9 +502,27 @@ std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
         auto real = fs::weakly_canonical(part.directory, ec);
         if (!ec) part.directory = real;
     }
+    // libarchive's disk writer learns the process umask by setting it to 0 and back, once, in
+    // archive_write_disk_new: writers made side by side could leave the process at 0, and every
+    // file made after (cargo's binaries) world-writable. So all of them are made here, on one
+    // thread, before the layers (which hold no entry twice) are unpacked side by side.
+    std::vector<std::unique_ptr<archive, WriteFree>> writers;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        writers.emplace_back(archive_write_disk_new());
+        if (!writers.back()) throw Error("cannot restore the base layer: out of memory");
+    }
+    std::vector<std::uint64_t> sizes(layers.size());
+    // Files and links, as archived, per layer.
+    std::vector<std::vector<std::pair<fs::path, struct timespec>>> dated_by_layer(layers.size());
+    for_each_parallel(layers.size(), std::max(threads, 1u), [&](std::size_t i) {
+        sizes[i] = restore_one(*layers[i], real_parts, writers[i].get(), dated_by_layer[i]);
+    });
     std::uint64_t restored = 0;
-    std::vector<std::pair<fs::path, struct timespec>> dated;  // files and links, as archived
-    for (auto* layer : layers) restored += restore_one(*layer, real_parts, dated);
+    std::vector<std::pair<fs::path, struct timespec>> dated;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        restored += sizes[i];
+        dated.insert(dated.end(), dated_by_layer[i].begin(), dated_by_layer[i].end());
+    }
     // One shift for all layers, so that the order of mtimes holds across them; each part keeps
     // it, for the next base made from these directories (write_base_layers).
     auto shift = shift_to_now(dated);

@@ -61,8 +61,9 @@ std::vector<BaseLayer> write_base_layers(const std::vector<BasePart>& parts, uns
 // climbing with "..", is a cairn::Error.
 // Returns the number of bytes of file content restored.
 std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BasePart>& parts);
-// The same for the layers of one base, in order, dated as one.
+// The same for the layers of one base, dated as one, unpacked on up to `threads` threads (a
+// base holds no entry in two layers).
 std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
-                                  const std::vector<BasePart>& parts);
+                                  const std::vector<BasePart>& parts, unsigned threads = 1);
 
 }  // namespace cairn::assemble

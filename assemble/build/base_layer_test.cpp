@@ -3,6 +3,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
 #include <memory>
 
@@ -57,6 +59,52 @@ std::string tar_of(const std::vector<Member>& members) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(base_layer)
+
+// The layers are unpacked side by side: every file lands whole, modes as archived, mtimes in
+// their order, and the process umask is what it was (libarchive's writers read it by setting
+// it to 0 and back).
+BOOST_AUTO_TEST_CASE(layers_restore_side_by_side_and_leave_the_umask_alone) {
+    ScratchDir from;
+    ScratchDir blobs;
+    cairn::oci::BlobStore store(blobs.path());
+    for (int i = 0; i < 12; ++i) {
+        auto name = "crate" + std::to_string(i) + "-0123456789abcdef";
+        write_file(from / "deps" / ("lib" + name + ".rlib"), std::string((i + 1) << 17, 'a' + i));
+        write_file(from / ".fingerprint" / name / "lib", std::to_string(i));
+    }
+    write_file(from / "deps/tool-0123456789abcdef", "#!/bin/sh\n");
+    fs::permissions(from / "deps/tool-0123456789abcdef", fs::perms::owner_all |
+                                                          fs::perms::group_read |
+                                                          fs::perms::group_exec);
+    std::vector<assemble::BasePart> parts{{"cargo/deps", from / "deps"},
+                                          {"cargo/.fingerprint", from / ".fingerprint"}};
+    auto layers = assemble::write_base_layers(parts, 2, store);
+    BOOST_TEST_REQUIRE(layers.size() >= 4u);
+    auto before = ::umask(022);
+    for (int round = 0; round < 5; ++round) {
+        ScratchDir to;
+        std::vector<assemble::BasePart> restored{{"cargo/deps", to / "deps"},
+                                                 {"cargo/.fingerprint", to / ".fingerprint"}};
+        std::vector<std::unique_ptr<cairn::ByteSource>> sources;
+        std::vector<cairn::ByteSource*> pointers;
+        for (const auto& layer : layers) {
+            sources.push_back(store.open(layer.digests.digest));
+            pointers.push_back(sources.back().get());
+        }
+        assemble::restore_base_layers(pointers, restored, 8);
+        auto now = ::umask(022);
+        BOOST_TEST_REQUIRE(now == static_cast<mode_t>(022));
+        for (int i = 0; i < 12; ++i) {
+            auto name = "crate" + std::to_string(i) + "-0123456789abcdef";
+            BOOST_TEST(fs::file_size(to / "deps" / ("lib" + name + ".rlib")) ==
+                       static_cast<std::uintmax_t>((i + 1) << 17));
+            BOOST_TEST(read_file(to / ".fingerprint" / name / "lib") == std::to_string(i));
+        }
+        auto mode = fs::status(to / "deps/tool-0123456789abcdef").permissions() & fs::perms::all;
+        BOOST_TEST(static_cast<unsigned>(mode) == 0750u);
+    }
+    ::umask(before);
+}
 
 BOOST_AUTO_TEST_CASE(an_unchanged_crate_keeps_its_layer_through_a_restore) {
     ScratchDir from;

@@ -234,7 +234,7 @@ std::uint64_t restore_base(Build& build, const BaseCache& cache,
         if (auto problem = fetch_cargo_sources(*build.config.cargo, native_options(build, view)))
             build.say("warning: " + *problem + " (the build goes on)");
     }
-    auto bytes = cache.restore(build.parts, build.meter());
+    auto bytes = cache.restore(build.parts, build.meter(), build.options.jobs);
     build.result.times.base += seconds_since(start);
     return bytes;
 }

@@ -249,6 +249,13 @@ struct BaseCandidate {
 // The registry's earlier bases read at most: a record costs two requests.
 constexpr std::size_t kMostRegistryCandidates = 64;
 
+// Whether a tag (which the registry chose) is a base key cairn made: "cargo-<12 hex>". Only
+// those are read, and named in messages.
+bool is_base_key(std::string_view tag) {
+    if (tag.size() != 18 || !tag.starts_with("cargo-")) return false;
+    return tag.substr(6).find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 // The nearest earlier base of the project (the most packages of this Cargo.lock built with
 // this toolchain), from the cache first, then (without --local-only) from the registry's
 // `NAME-base:cargo-*` tags. A base that cannot be read is no candidate; a registry that cannot
@@ -262,7 +269,7 @@ std::optional<BaseCandidate> nearest_base(Build& build) {
     };
     auto local = BaseCache::cached_keys(build.cache_dir, name);
     for (const auto& key : local) {
-        if (key == build.result.base_key) continue;
+        if (key == build.result.base_key || !is_base_key(key)) continue;
         try {
             BaseCache cached(build.cache_dir, name, key);
             consider({.key = key, .local = true, .near = nearness(build.record, cached.record())});
@@ -285,7 +292,7 @@ std::optional<BaseCandidate> nearest_base(Build& build) {
     }
     std::size_t read = 0;
     for (const auto& tag : tags) {
-        if (!tag.starts_with("cargo-") || tag == build.result.base_key ||
+        if (!is_base_key(tag) || tag == build.result.base_key ||
             std::binary_search(local.begin(), local.end(), tag))
             continue;
         if (read++ == kMostRegistryCandidates) break;
@@ -335,6 +342,15 @@ bool restore_nearest_base(Build& build, const BaseCandidate& nearest,
     return true;
 }
 
+// Restores the nearest earlier base, if there is one: false when there is none, or it could not
+// be restored. Looking for it counts as the base's time, as the restore does.
+bool start_from_nearest_base(Build& build, const std::optional<BuildView>& view) {
+    auto start = Clock::now();
+    auto nearest = nearest_base(build);
+    build.result.times.base += seconds_since(start);
+    return nearest && restore_nearest_base(build, *nearest, view);
+}
+
 // Restores the base when one exists and the builds are not warm, else the nearest earlier
 // one; says what is left to do.
 BasePlan prepare_base(Build& build, const BaseCache& cache, const std::optional<BuildView>& view) {
@@ -363,8 +379,7 @@ BasePlan prepare_base(Build& build, const BaseCache& cache, const std::optional<
     if (!cached) {
         if (warm) {
             build.say("base " + key + ": none yet, cargo and npm build on the warm directories");
-        } else if (auto nearest = nearest_base(build);
-                   !nearest || !restore_nearest_base(build, *nearest, view)) {
+        } else if (!start_from_nearest_base(build, view)) {
             build.say("base " + key + ": none yet, building the dependencies");
         }
         return {.make = true, .share = registry};

@@ -15,6 +15,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 
 #include "assemble/build/native_build.hpp"
@@ -443,6 +444,13 @@ std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BaseP
 
 namespace {
 
+// libarchive's disk writer learns the process umask by setting it to 0 and back, process-wide,
+// when it is made and again in every archive_write_header (which also makes the entry's file
+// or directory). Writers side by side could leave the process at 0, and every file made after
+// (cargo's binaries) world-writable: so those two calls take turns; the data, the bulk of a
+// restore, is decompressed and written side by side.
+std::mutex umask_turns;
+
 // Unpacks one layer of a base into `parts` (already made real) with the disk writer `out`,
 // adding what it dated.
 std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& real_parts,
@@ -471,7 +479,12 @@ std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& r
         std::string name = pathname ? pathname : "";
         auto where = destination(real_parts, name, entry);
         archive_entry_set_pathname(entry, where.c_str());
-        if (archive_write_header(out, entry) < ARCHIVE_WARN)
+        int written;
+        {
+            std::lock_guard<std::mutex> turn(umask_turns);
+            written = archive_write_header(out, entry);
+        }
+        if (written < ARCHIVE_WARN)
             throw Error("cannot restore " + where.string() + ": " + archive_message(out));
         if (archive_entry_size(entry) > 0)
             restored += copy_entry_data(in.get(), *state, out, name);
@@ -502,10 +515,7 @@ std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
         auto real = fs::weakly_canonical(part.directory, ec);
         if (!ec) part.directory = real;
     }
-    // libarchive's disk writer learns the process umask by setting it to 0 and back, once, in
-    // archive_write_disk_new: writers made side by side could leave the process at 0, and every
-    // file made after (cargo's binaries) world-writable. So all of them are made here, on one
-    // thread, before the layers (which hold no entry twice) are unpacked side by side.
+    // The layers hold no entry twice, so they are unpacked side by side (see umask_turns).
     std::vector<std::unique_ptr<archive, WriteFree>> writers;
     for (std::size_t i = 0; i < layers.size(); ++i) {
         writers.emplace_back(archive_write_disk_new());

@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(layers_restore_side_by_side_and_leave_the_umask_alone) {
     auto layers = assemble::write_base_layers(parts, 2, store);
     BOOST_TEST_REQUIRE(layers.size() >= 4u);
     auto before = ::umask(022);
-    for (int round = 0; round < 5; ++round) {
+    for (int round = 0; round < 20; ++round) {
         ScratchDir to;
         std::vector<assemble::BasePart> restored{{"cargo/deps", to / "deps"},
                                                  {"cargo/.fingerprint", to / ".fingerprint"}};

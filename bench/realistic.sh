@@ -103,6 +103,11 @@ changed_artifacts=$(cd "$native/target/release" &&
     find deps .fingerprint build -maxdepth 1 -mindepth 1 -newer "$work/bump-stamp" |
     grep -Ev "^[^/]+/(lib)?($members)-[0-9a-f]{16}" | tar -cf - -T - | zstd -3 -q -c | wc -c)
 echo "realistic bench: the bump rewrote $changed_artifacts bytes (zstd -3) of third-party output" >&2
+# The binaries the image ships, relinked by the bump, are changed artifacts too (zstd -3).
+bins=$(grep -E '^bins = ' "$sample/cairn.toml" | grep -oE '"[^"]+"' | tr -d '"')
+changed_bins=$(cd "$native/target/release" && find $bins -newer "$work/bump-stamp" | tar -cf - -T - |
+    zstd -3 -q -c | wc -c)
+echo "realistic bench: the bump relinked $changed_bins bytes (zstd -3) of the image's binaries" >&2
 
 # cairn, on one agent, then on a fresh one.
 project=$work/agent-a/checkout/realistic
@@ -117,7 +122,8 @@ cairn_build() {  # DIR CACHE CARGO_HOME
     CAIRN_CACHE=$2 CARGO_HOME=$3 "$cairn" build dev -C "$1" --json --no-deploy >"$work/last.json"
 }
 # Whether the last build skipped its npm step (docs/steps.md).
-npm_skipped() { jq -r '.steps[0].skipped' "$work/last.json" 2>/dev/null || echo "?"; }
+npm_skipped() { jq -r '.steps[] | select(.name | startswith("npm")) | .skipped' "$work/last.json" 2>/dev/null || echo "?"; }
+cargo_skipped() { jq -r '.steps[] | select(.name == "cargo build") | .skipped' "$work/last.json" 2>/dev/null || echo "?"; }
 # Where the last build's time went, as cairn reports it.
 phases() {
     jq -r '.seconds | "base \(.base * 10 | round / 10), app \(.app_build * 10 | round / 10), layers \(.layers * 10 | round / 10), push \(.push * 10 | round / 10)"' \
@@ -144,8 +150,18 @@ sed -i "s|^base = .*|base = \"oci:$work/base:busybox\"|" "$fresh/cairn.toml"
 before=$(registry_bytes)
 t_fresh=$(seconds cairn_build "$fresh" "$work/cache-b" "$work/cargo-b")
 fresh_base_built=$(jq -r .base_built "$work/last.json" 2>/dev/null || echo "?")
-row "cairn: fresh agent (base_built=$fresh_base_built, npm skipped=$(npm_skipped))" "$t_fresh" "$(($(registry_bytes) - before))"
+row "cairn: fresh agent, same commit (base_built=$fresh_base_built, npm skipped=$(npm_skipped), cargo skipped=$(cargo_skipped))" "$t_fresh" "$(($(registry_bytes) - before))"
 echo "realistic bench: fresh agent's phases: $(phases)" >&2
+# A fresh agent of a commit no agent built: cargo compiles the workspace's crates over the base.
+edit_version "$project" 1.2
+commit "$project" "version 1.2"
+unbuilt=$work/agent-e/yet/another/realistic
+git clone -q "$project" "$unbuilt"
+sed -i "s|^base = .*|base = \"oci:$work/base:busybox\"|" "$unbuilt/cairn.toml"
+before=$(registry_bytes)
+t_fresh_new=$(seconds cairn_build "$unbuilt" "$work/cache-e" "$work/cargo-e")
+row "cairn: fresh agent, a commit not built before (cargo skipped=$(cargo_skipped))" "$t_fresh_new" "$(($(registry_bytes) - before))"
+echo "realistic bench: fresh agent's phases (new commit): $(phases)" >&2
 
 # One dependency bumped: on agent A (warm build directories), and on a fresh agent, whose new
 # key has no base: it starts from the nearest earlier one, agent A's first, in the registry.
@@ -223,7 +239,8 @@ printf '%-64s %10s %12s\n' "run" "seconds" "bytes pushed"
 printf '%s\n' "${rows[@]}"
 echo "ratios:"
 echo "  cairn code change / native incremental cargo build:  $(ratio "$t_change" "$t_native_change")"
-echo "  cairn fresh agent / native incremental cargo build:  $(ratio "$t_fresh" "$t_native_change")"
+echo "  cairn fresh agent, same commit / native incremental cargo build:  $(ratio "$t_fresh" "$t_native_change")"
+echo "  cairn fresh agent, new commit / native incremental cargo build:   $(ratio "$t_fresh_new" "$t_native_change")"
 echo "  cairn nothing changed - native no-op cargo build:    $(echo "$t_noop - $t_native_noop" | bc -l) s"
 if [[ -n $builder ]]; then
     echo "  cairn first build / seed first build:                $(ratio "$t_first" "$t_seed_first")"
@@ -234,3 +251,4 @@ echo "  itoa bumped, fresh agent / native incremental cargo build after the bump
 echo "  itoa bumped, fresh agent / cairn first build (every dependency compiled): $(ratio "$t_bump_fresh" "$t_first")"
 echo "  itoa bumped, base bytes pushed / third-party output the bump rewrote (zstd -3): $(ratio "$base_bytes_bump" "$changed_artifacts") ($base_bytes_bump / $changed_artifacts)"
 echo "  itoa bumped, registry growth (base and image) / the same:                 $(ratio "$bytes_bump_fresh" "$changed_artifacts")"
+echo "  itoa bumped, registry growth / all it rewrote, third-party and binaries:  $(ratio "$bytes_bump_fresh" "$((changed_artifacts + changed_bins))") ($bytes_bump_fresh / $((changed_artifacts + changed_bins)))"

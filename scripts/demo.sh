@@ -118,7 +118,7 @@ timed_build() {  # WHAT DIR CACHE
     CAIRN_CACHE=$3 "$cairn" build dev -C "$2" --no-deploy --metrics "$work/metrics.json" >/dev/null 2>"$work/build.log" ||
         { tail -5 "$work/build.log"; return 1; }
     end=$(date +%s.%N)
-    grep -E 'base cargo-|built ' "$work/build.log" | sed 's/^[0-9TZ:-]* //; s/^/   /'
+    grep -E 'base cargo-|built |step ' "$work/build.log" | sed 's/^[0-9TZ:-]* //; s/^/   /'
     rows+=("$(jq -r --arg what "$1" --arg s "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')" \
         '"\($what)|\($s)|\(.bytes_written)|\(if .base_built then "built" elif .base_restored then "restored" else "reused (warm)" end)"' \
         "$work/metrics.json")")

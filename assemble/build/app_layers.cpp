@@ -63,6 +63,20 @@ class AppLayerMaker {
     std::vector<BuiltLayer>& built_;
 };
 
+// The layer an earlier run of a skipped step made, used as it is.
+NewLayer earlier_layer(const std::string& kind, const LayerDigests& layer,
+                       const std::string& description, const AppLayerOptions& options,
+                       std::vector<BuiltLayer>& built) {
+    built.push_back(
+        {.kind = kind, .digest = layer.digest.str(), .size = layer.size, .reused = true});
+    if (options.say) {
+        options.say("layer " + kind + " " + description + ": " +
+                    std::string(layer.digest.short_hex()) + " " + std::to_string(layer.size) +
+                    " bytes (the step's earlier output)");
+    }
+    return {.digests = layer, .description = description};
+}
+
 }  // namespace
 
 LayerSource ui_layer_source(const NpmSection& npm) {
@@ -86,14 +100,8 @@ std::vector<NewLayer> make_app_layers(const BuildConfig& config, const fs::path&
     for (const auto& file : config.files)
         check_inside_project(config.project_dir, file.src, "files.src", file.src.string());
     if (config.npm && options.ui) {
-        const auto& ui = *options.ui;
-        auto description = ui_layer_source(*config.npm).describe();
-        built.push_back({.kind = "ui", .digest = ui.digest.str(), .size = ui.size, .reused = true});
-        if (options.say) {
-            options.say("layer ui " + description + ": " + std::string(ui.digest.short_hex()) +
-                        " " + std::to_string(ui.size) + " bytes (the step's earlier output)");
-        }
-        layers.push_back({.digests = ui, .description = description});
+        layers.push_back(earlier_layer("ui", *options.ui, ui_layer_source(*config.npm).describe(),
+                                       options, built));
     } else if (config.npm) {
         std::error_code ec;
         if (!fs::exists(config.npm->output, ec)) {
@@ -106,7 +114,11 @@ std::vector<NewLayer> make_app_layers(const BuildConfig& config, const fs::path&
         LayerSource bins;
         auto dir = profile_directory(target_dir, config.cargo->profile);
         for (const auto& bin : config.cargo->bins) bins.trees.push_back({dir / bin, "/app/" + bin});
-        layers.push_back(maker.make("bin", bins, false));
+        if (options.bin) {
+            layers.push_back(earlier_layer("bin", *options.bin, bins.describe(), options, built));
+        } else {
+            layers.push_back(maker.make("bin", bins, false));
+        }
     }
     // Files named one by one are wanted explicitly and share a layer; a directory is walked
     // with the ignore rules, in a layer of its own so that its filter knows its prefix.

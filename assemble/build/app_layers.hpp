@@ -23,6 +23,8 @@ struct AppLayerOptions {
     // The UI layer of an earlier run of the npm step, skipped now, when npm.output is not
     // there to be made into it (a fresh checkout): used as it is.
     std::optional<LayerDigests> ui;
+    // The same for the binaries, when `cargo build` was skipped (a fresh checkout).
+    std::optional<LayerDigests> bin;
 };
 
 // The UI layer's source: npm.output at /app/ui.

@@ -68,6 +68,11 @@ struct Build {
     // The npm step's key and, when it is skipped on a fresh checkout, its earlier UI layer.
     std::optional<StepInputs> npm_inputs;
     std::optional<LayerDigests> npm_layer;
+    // The same for `cargo build`: its key and, when it is skipped, its earlier binary layer.
+    std::optional<StepInputs> cargo_inputs;
+    std::optional<LayerDigests> cargo_layer;
+    // Where each step's report is in result.steps.
+    std::optional<std::size_t> npm_step, cargo_step;
     std::string node_version;  // `node --version`, asked once for the base key and the step's
     BuildResult result;
 
@@ -511,9 +516,9 @@ std::string npm_step_name(const Build& build) {
 // The record of the step's `key` in the registry (`NAME-base:<key>`, a one-layer image). With
 // `fetch`, its blob is copied into `store` and the record remembered in `records`. A record is
 // only a shortcut: a registry that cannot be asked means the step runs, with a warning.
-std::optional<StepRecord> find_step_record(Build& build, const std::string& key,
-                                           const StepRecords& records, oci::BlobStore& store,
-                                           bool fetch) {
+std::optional<StepRecord> find_step_record(Build& build, const std::string& name,
+                                           const std::string& key, const StepRecords& records,
+                                           oci::BlobStore& store, bool fetch) {
     auto reference = registry_reference(build, "-base:" + key);
     try {
         auto source = build.transports.open_source(ImageReference::parse(reference));
@@ -529,6 +534,16 @@ std::optional<StepRecord> find_step_record(Build& build, const std::string& key,
                                     .digest = layer.digest,
                                     .size = layer.size,
                                     .compression = compression}};
+        auto labels = image.config.labels();
+        if (auto found = labels.find(kStepVariablesLabel); found != labels.end()) {
+            auto variables = parse_variable_lines(found->second);
+            if (!variables) {
+                build.say("warning: " + reference + " names its variables in a form cairn does " +
+                          "not write: ignored, the step runs");
+                return std::nullopt;
+            }
+            record.variables = std::move(*variables);
+        }
         if (!fetch) return record;
         if (!store.has(layer.digest)) {
             oci::MeteredSource blob(source->open_blob(layer), build.meter());
@@ -547,7 +562,7 @@ std::optional<StepRecord> find_step_record(Build& build, const std::string& key,
             return std::nullopt;
         }
         records.remember(key, record);
-        build.say("step " + npm_step_name(build) + ": its output found in " + reference);
+        build.say("step " + name + ": its output found in " + reference);
         return record;
     } catch (const NotFound&) {
         return std::nullopt;
@@ -558,6 +573,16 @@ std::optional<StepRecord> find_step_record(Build& build, const std::string& key,
     }
 }
 
+// Says what became of a step, and adds its report: gives where it is in result.steps.
+std::size_t say_step(Build& build, StepReport report, bool skipped, std::string reason) {
+    report.skipped = skipped;
+    report.reason = std::move(reason);
+    build.say("step " + report.name + ": " + (skipped ? "skipped, " : "runs, ") + report.reason +
+              (report.key.empty() ? "" : " (" + report.key + ")"));
+    build.result.steps.push_back(std::move(report));
+    return build.result.steps.size() - 1;
+}
+
 // Whether `npm run SCRIPT` can be skipped: its inputs are those of a successful run, and its
 // output is what that run made, or (a fresh checkout, where it is not there) the run's layer is
 // in the cache or the registry. Says why in the report and the progress.
@@ -566,11 +591,7 @@ void decide_npm_step(Build& build, oci::BlobStore& store) {
     const auto& npm = *build.config.npm;
     StepReport report{.name = npm_step_name(build)};
     auto decided = [&build, &report](bool skipped, std::string reason) {
-        report.skipped = skipped;
-        report.reason = std::move(reason);
-        build.say("step " + report.name + ": " + (skipped ? "skipped, " : "runs, ") +
-                  report.reason + (report.key.empty() ? "" : " (" + report.key + ")"));
-        build.result.steps.push_back(report);
+        build.npm_step = say_step(build, report, skipped, std::move(reason));
     };
     if (build.options.no_skip) return decided(false, "--no-skip");
     auto context = step_context(build);
@@ -587,7 +608,8 @@ void decide_npm_step(Build& build, oci::BlobStore& store) {
     if (fs::exists(npm.output, ec)) {
         // The output is there to be made into the layer: the registry's record is compared, its
         // blob not fetched.
-        if (!record && registry) record = find_step_record(build, report.key, records, store, false);
+        if (!record && registry)
+            record = find_step_record(build, report.name, report.key, records, store, false);
         if (!record) return decided(false, "no earlier run with these inputs");
         auto output =
             tree_diff_id(ui_layer_source(npm), app_tar_options(context.outputs), store);
@@ -597,7 +619,8 @@ void decide_npm_step(Build& build, oci::BlobStore& store) {
     }
     if (records.last_run_here() == report.key)
         return decided(false, "npm.output is missing");
-    if (!record && registry) record = find_step_record(build, report.key, records, store, true);
+    if (!record && registry)
+        record = find_step_record(build, report.name, report.key, records, store, true);
     if (!record) return decided(false, "no earlier run with these inputs");
     build.npm_layer = record->layer;
     return decided(true, "inputs unchanged since an earlier run: its layer is used");
@@ -610,8 +633,8 @@ void decide_npm_step(Build& build, oci::BlobStore& store) {
 // registry), and not pushed again.
 std::vector<std::string> record_npm_step(Build& build, const LayerDigests& ui,
                                          oci::BlobStore& store) {
-    if (!build.npm_inputs || build.result.steps.empty() || build.npm_layer) return {};
-    const auto& report = build.result.steps.back();
+    if (!build.npm_inputs || !build.npm_step || build.npm_layer) return {};
+    const auto& report = build.result.steps[*build.npm_step];
     StepRecords records(build.cache_dir, build.config.project_dir, report.name);
     if (report.skipped) {
         records.remember(report.key, {.layer = ui});
@@ -631,15 +654,89 @@ std::vector<std::string> record_npm_step(Build& build, const LayerDigests& ui,
     return keys;
 }
 
+constexpr const char* kCargoStepName = "cargo build";
+
+// Whether `cargo build` can be skipped: only where its binaries are missing (a fresh checkout,
+// where cargo would compile every workspace crate again), its inputs are those of a successful
+// run in the cache or the registry, and every variable that run found its crates read has the
+// value it had. Where the binaries are, cargo runs: its fingerprints know better than a tree's
+// key which crates changed, and a no-op costs a tenth of a second. A base made by this build
+// needs cargo to run, so it always does then.
+void decide_cargo_step(Build& build, oci::BlobStore& store, const BasePlan& base_plan) {
+    if (!build.config.cargo || build.config.cargo->bins.empty()) return;
+    const auto& cargo = *build.config.cargo;
+    StepReport report{.name = kCargoStepName};
+    auto decided = [&build, &report](bool skipped, std::string reason) {
+        build.cargo_step = say_step(build, report, skipped, std::move(reason));
+    };
+    if (build.options.no_skip) return decided(false, "--no-skip");
+    // npm's output is the npm step's, not a source: a fresh agent that skipped npm has none.
+    auto context = step_context(build);
+    if (build.config.npm) context.outside.push_back(build.config.npm->output);
+    try {
+        build.cargo_inputs = cargo_step_inputs(cargo, context, store, build.result.base_key);
+    } catch (const Error& error) {
+        return decided(false, std::string("its inputs could not be hashed: ") + error.what());
+    }
+    report.key = build.cargo_inputs->key();
+    auto dir = profile_directory(build.target_dir, cargo.profile);
+    std::error_code ec;
+    bool all_here = std::all_of(cargo.bins.begin(), cargo.bins.end(), [&](const std::string& bin) {
+        return fs::exists(dir / bin, ec);
+    });
+    if (all_here) return decided(false, "its binaries are here: cargo's fingerprints decide");
+    if (base_plan.make) return decided(false, "it builds the base");
+    StepRecords records(build.cache_dir, build.config.project_dir, report.name);
+    if (records.last_run_here() == report.key) return decided(false, "its binaries are missing");
+    auto record = records.find(report.key, store);
+    if (!record && !build.options.local_only)
+        record = find_step_record(build, report.name, report.key, records, store, true);
+    if (!record) return decided(false, "no earlier run with these inputs");
+    if (auto changed = record->changed_variable()) {
+        return decided(false, "$" + *changed + " is not what it was at the earlier run, " +
+                                  "which read it");
+    }
+    build.cargo_layer = record->layer;
+    return decided(true, "inputs unchanged since an earlier run: its layer is used");
+}
+
+// After the layers: when cargo ran, its binary layer is recorded under the step's key with the
+// variables the workspace's crates read. Gives whether the record is new (then it is pushed).
+bool record_cargo_step(Build& build, const LayerDigests& bin, oci::BlobStore& store,
+                       std::vector<std::string>& variables) {
+    if (!build.cargo_inputs || !build.cargo_step || build.cargo_layer) return false;
+    const auto& report = build.result.steps[*build.cargo_step];
+    StepRecords records(build.cache_dir, build.config.project_dir, report.name);
+    StepRecord record{.layer = bin};
+    if (build.workspace) {
+        auto dir = profile_directory(build.target_dir, build.config.cargo->profile);
+        record.variables = variable_lines(cargo_read_variables(dir, *build.workspace));
+    }
+    auto known = records.find(report.key, store);
+    bool same = known && known->layer.digest == bin.digest && known->variables == record.variables;
+    if (!same) records.remember(report.key, record);
+    records.ran_here(report.key);
+    variables = record.variables;
+    return !same;
+}
+
+// What a step pushes as its records: under each key, its layer and the variables it read.
+struct StepPush {
+    std::string name;
+    std::vector<std::string> keys;
+    std::optional<NewLayer> layer;
+    std::vector<std::string> variables;
+};
+
 // Pushes the step records as `NAME-base:<key>`, one-layer images whose layer the registry
 // mounts from the image just pushed, so that a fresh agent skips the step too.
-void push_step_records(Build& build, const std::vector<std::string>& keys, const LayerDigests& ui,
-                       const oci::BlobStore& store) {
-    if (keys.empty() || build.options.local_only) return;
-    auto record = stack(scratch_image(oci::Platform::host()),
-                        {{.digests = ui,
-                          .description = ui_layer_source(*build.config.npm).describe()}},
-                        {.labels = {{"dev.cairn.step", build.result.steps.back().name}}}, 0);
+void push_step_records(Build& build, const StepPush& push, const oci::BlobStore& store) {
+    if (push.keys.empty() || !push.layer || build.options.local_only) return;
+    ConfigChanges labels{.labels = {{"dev.cairn.step", push.name}}};
+    if (!push.variables.empty())
+        labels.labels[kStepVariablesLabel] = join_variable_lines(push.variables);
+    auto record = stack(scratch_image(oci::Platform::host()), {*push.layer}, labels, 0);
+    const auto& keys = push.keys;
     auto image = build.transports.open_source(ImageReference::parse(build.result.image));
     for (const auto& key : keys) {
         auto reference = registry_reference(build, "-base:" + key);
@@ -662,7 +759,8 @@ void push_step_records(Build& build, const std::vector<std::string>& keys, const
 void run_app_build(Build& build, const std::optional<BuildView>& view) {
     auto start = Clock::now();
     auto options = native_options(build, view);
-    options.skip_npm = !build.result.steps.empty() && build.result.steps.back().skipped;
+    options.skip_npm = build.npm_step && build.result.steps[*build.npm_step].skipped;
+    options.skip_cargo = build.cargo_layer.has_value();
     auto report = run_native_build(build.config, options, [&build](std::string_view line) {
         build.say(std::string(line));
     });
@@ -808,6 +906,7 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
 
     oci::BlobStore store(build.cache_dir);
     decide_npm_step(build, store);
+    decide_cargo_step(build, store, base_plan);
 
     build.phase("app build");
     run_app_build(build, view);
@@ -822,18 +921,31 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
                                    .say = [&build](const std::string& line) { build.say(line); },
                                    .outputs = written_outputs(build),
                                    .meter = build.meter(),
-                                   .ui = build.npm_layer},
+                                   .ui = build.npm_layer,
+                                   .bin = build.cargo_layer},
                                   build.result.layers);
     // The UI layer comes first when there is one.
-    std::vector<std::string> step_keys;
-    if (build.config.npm) step_keys = record_npm_step(build, layers.front().digests, store);
+    StepPush npm_push, cargo_push;
+    if (build.config.npm) {
+        npm_push = {.name = npm_step_name(build),
+                    .keys = record_npm_step(build, layers.front().digests, store),
+                    .layer = layers.front()};
+    }
+    if (build.cargo_step) {
+        const auto& bin = layers[build.config.npm ? 1 : 0];
+        cargo_push.name = kCargoStepName;
+        cargo_push.layer = bin;
+        if (record_cargo_step(build, bin.digests, store, cargo_push.variables))
+            cargo_push.keys = {build.result.steps[*build.cargo_step].key};
+    }
     auto image = stack(build.base, layers, config_changes(build.config.image), source_date_epoch(),
                        holds_docker_manifests(ImageReference::parse(output_reference(build))));
     build.result.times.layers = seconds_since(start);
     locks.clear();  // the layers are made: the push reads only the cache
 
     ship_image(build, image, store);
-    if (!step_keys.empty()) push_step_records(build, step_keys, layers.front().digests, store);
+    push_step_records(build, npm_push, store);
+    push_step_records(build, cargo_push, store);
     cache_use.reset();  // the deploy command may itself run `cairn cache gc`
     deploy(build);
     return std::move(build.result);

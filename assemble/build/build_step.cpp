@@ -112,34 +112,35 @@ std::optional<IgnoreRules> gitignore_rules(const fs::path& file, std::vector<std
     }
 }
 
-// What the walk of npm.dir leaves out, by paths relative to it.
-TarOptions tree_options(const NpmSection& npm, const StepContext& context,
-                        std::vector<std::string>& notes) {
-    std::vector<std::string> prefixes;  // inside npm.dir, never inputs
+// What the walk of a step's directory `dir` leaves out, by paths relative to it: `outputs` (the
+// step's own), the context's outside paths, tool directories and what the ignore files name.
+TarOptions tree_options(const fs::path& dir, const std::vector<fs::path>& outputs,
+                        const StepContext& context, std::vector<std::string>& notes) {
+    std::vector<std::string> prefixes;  // inside dir, never inputs
     auto add_outside = [&](const fs::path& path) {
-        auto relative = relative_to(path, npm.dir);
+        auto relative = relative_to(path, dir);
         if (relative.empty() || relative == ".") return;
         if (relative == ".." || relative.starts_with("../")) return;
         prefixes.push_back(relative);
     };
-    add_outside(npm.output);
+    for (const auto& path : outputs) add_outside(path);
     for (const auto& path : context.outside) add_outside(path);
 
     struct Rules {
         IgnoreRules rules;
-        std::string prefix;  // of npm.dir, from the rules' directory ("" for npm.dir itself)
+        std::string prefix;  // of dir, from the rules' directory ("" for dir itself)
     };
     std::vector<Rules> all;
-    auto npm_from_project = relative_to(npm.dir, context.project_dir);
+    auto dir_from_project = relative_to(dir, context.project_dir);
     auto prefix_of = [](const std::string& relative) {
         return relative.empty() || relative == "." ? std::string() : relative + "/";
     };
     if (auto rules = load_ignore_rules(context.project_dir); !rules.empty())
-        all.push_back({std::move(rules), prefix_of(npm_from_project)});
+        all.push_back({std::move(rules), prefix_of(dir_from_project)});
     if (auto rules = gitignore_rules(context.project_dir / ".gitignore", notes))
-        all.push_back({std::move(*rules), prefix_of(npm_from_project)});
-    if (fs::path(npm.dir).lexically_normal() != fs::path(context.project_dir).lexically_normal()) {
-        if (auto rules = gitignore_rules(npm.dir / ".gitignore", notes))
+        all.push_back({std::move(*rules), prefix_of(dir_from_project)});
+    if (fs::path(dir).lexically_normal() != fs::path(context.project_dir).lexically_normal()) {
+        if (auto rules = gitignore_rules(dir / ".gitignore", notes))
             all.push_back({std::move(*rules), ""});
     }
 
@@ -161,6 +162,86 @@ TarOptions tree_options(const NpmSection& npm, const StepContext& context,
 
 std::string hashed(std::string_view value) {
     return std::string(oci::Digest::of(value).hex().substr(0, 24));
+}
+
+// The tree's line of a key: `dir` walked (through the stat index, so an unchanged tree is not
+// read) without `outputs`, then what the walk noted.
+void add_tree(StepInputs& inputs, const fs::path& dir, const std::vector<fs::path>& outputs,
+              const StepContext& context, const oci::BlobStore& store) {
+    std::vector<std::string> notes;
+    auto options = tree_options(dir, outputs, context, notes);
+    auto tree = tree_diff_id({.trees = {{dir, "/"}}}, options, store);
+    inputs.lines.push_back("tree " + tree.diff_id.str());
+    inputs.lines.insert(inputs.lines.end(), notes.begin(), notes.end());
+}
+
+// The lines of the environment variables `reads` picks, and of `named`, by hashed value.
+void add_variables(StepInputs& inputs, bool (*reads)(std::string_view),
+                   std::vector<std::string> named) {
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        std::string_view text(*entry);
+        auto name = text.substr(0, text.find('='));
+        if (reads(name)) named.emplace_back(name);
+    }
+    std::sort(named.begin(), named.end());
+    named.erase(std::unique(named.begin(), named.end()), named.end());
+    for (const auto& line : variable_lines(named)) inputs.lines.push_back("env " + line);
+}
+
+// A variable name cairn keeps: letters, digits and '_', not starting with a digit (what a
+// shell can set; anything else a crate might name is passed over).
+bool is_variable_name(std::string_view name) {
+    if (name.empty() || name.size() > 256 || (name.front() >= '0' && name.front() <= '9'))
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '_';
+    });
+}
+
+bool is_variable_line(std::string_view line) {
+    auto space = line.find(' ');
+    if (space == std::string_view::npos || !is_variable_name(line.substr(0, space))) return false;
+    auto value = line.substr(space + 1);
+    return value == "unset" ||
+           (value.size() == 24 && value.find_first_not_of("0123456789abcdef") == std::string_view::npos);
+}
+
+// The names in rustc's `# env-dep:NAME` / `# env-dep:NAME=VALUE` lines of a dep-info file.
+void read_env_deps(const fs::path& file, std::vector<std::string>& names) {
+    std::string text;
+    try {
+        text = oci::read_small_file(file, 64u << 20);
+    } catch (const Error&) {
+        return;
+    }
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        constexpr std::string_view prefix = "# env-dep:";
+        if (!line.starts_with(prefix)) continue;
+        auto name = line.substr(prefix.size(), line.find('=') - prefix.size());
+        if (is_variable_name(name)) names.push_back(name);
+    }
+}
+
+// The names a build script's output declares with `cargo:rerun-if-env-changed=NAME` (or
+// `cargo::`, cargo 1.77's form).
+void read_rerun_if_env(const fs::path& file, std::vector<std::string>& names) {
+    std::string text;
+    try {
+        text = oci::read_small_file(file, 64u << 20);
+    } catch (const Error&) {
+        return;
+    }
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        for (std::string_view prefix : {"cargo:rerun-if-env-changed=", "cargo::rerun-if-env-changed="}) {
+            if (line.starts_with(prefix)) {
+                auto name = trimmed(std::string_view(line).substr(prefix.size()));
+                if (is_variable_name(name)) names.push_back(name);
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -199,18 +280,15 @@ std::string gitignore_as_docker_rules(std::string_view text) {
 
 std::string StepInputs::key() const {
     std::string text = kStepKeyFormat;
+    text += "\n" + kind;
     for (const auto& line : lines) text += "\n" + line;
-    return "npm-" + hashed(text);
+    return kind + "-" + hashed(text);
 }
 
 StepInputs npm_step_inputs(const NpmSection& npm, const StepContext& context,
                            const oci::BlobStore& store) {
-    StepInputs inputs;
-    std::vector<std::string> notes;
-    auto options = tree_options(npm, context, notes);
-    auto tree = tree_diff_id({.trees = {{npm.dir, "/"}}}, options, store);
-    inputs.lines.push_back("tree " + tree.diff_id.str());
-    inputs.lines.insert(inputs.lines.end(), notes.begin(), notes.end());
+    StepInputs inputs{.kind = "npm"};
+    add_tree(inputs, npm.dir, {npm.output}, context, store);
     const std::vector<std::string> node{"node", "--version"};
     inputs.lines.push_back("node " + (context.node_version.empty()
                                           ? tool_version(node, npm.dir)
@@ -219,20 +297,92 @@ StepInputs npm_step_inputs(const NpmSection& npm, const StepContext& context,
     inputs.lines.push_back("script " + npm.script);
     inputs.lines.push_back("dir " + relative_to(npm.dir, context.project_dir));
     inputs.lines.push_back("output " + relative_to(npm.output, context.project_dir));
-    std::vector<std::string> variables;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-        std::string_view text(*entry);
-        auto name = text.substr(0, text.find('='));
-        if (npm_reads_variable(name)) variables.emplace_back(name);
-    }
-    variables.insert(variables.end(), npm.env_inputs.begin(), npm.env_inputs.end());
-    std::sort(variables.begin(), variables.end());
-    variables.erase(std::unique(variables.begin(), variables.end()), variables.end());
-    for (const auto& name : variables) {
-        const char* value = std::getenv(name.c_str());
-        inputs.lines.push_back("env " + name + (value ? " " + hashed(value) : " unset"));
-    }
+    add_variables(inputs, npm_reads_variable, npm.env_inputs);
     return inputs;
+}
+
+bool cargo_reads_variable(std::string_view name) {
+    constexpr std::array names{"RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTDOCFLAGS",
+                               "CARGO_INCREMENTAL", "SOURCE_DATE_EPOCH", "CC", "CXX", "AR",
+                               "CFLAGS", "CXXFLAGS", "LDFLAGS", "TARGET_CC", "HOST_CC"};
+    if (std::find(names.begin(), names.end(), name) != names.end()) return true;
+    constexpr std::array prefixes{"RUSTC", "CARGO_BUILD_", "CARGO_PROFILE_", "CARGO_TARGET_",
+                                  "CC_", "CXX_", "AR_", "CFLAGS_", "CXXFLAGS_", "PKG_CONFIG"};
+    return std::any_of(prefixes.begin(), prefixes.end(),
+                       [name](const char* prefix) { return name.starts_with(prefix); });
+}
+
+StepInputs cargo_step_inputs(const CargoSection& cargo, const StepContext& context,
+                             const oci::BlobStore& store, std::string_view base_key) {
+    StepInputs inputs{.kind = "bin"};
+    add_tree(inputs, cargo.dir, {}, context, store);
+    inputs.lines.push_back("cargo " + tool_version({"cargo", "--version"}, cargo.dir));
+    inputs.lines.push_back("base " + std::string(base_key));
+    inputs.lines.push_back("dir " + relative_to(cargo.dir, context.project_dir));
+    inputs.lines.push_back("profile " + cargo.profile);
+    for (const auto& bin : cargo.bins) inputs.lines.push_back("bin " + bin);
+    add_variables(inputs, cargo_reads_variable, {});
+    return inputs;
+}
+
+std::vector<std::string> cargo_read_variables(const fs::path& profile_dir,
+                                              const WorkspaceNames& workspace) {
+    std::vector<std::string> names;
+    // Every unit of the workspace's there counts, an earlier build's too: cargo reports a
+    // binary's unit by its uplifted name, without the hash its dep-info file has, and reading
+    // one variable too many only costs a run where the variable differs.
+    auto current = [&](const std::string& entry) { return workspace.owns(entry); };
+    std::error_code ec;
+    for (fs::directory_iterator it(profile_dir / "deps", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        auto name = it->path().filename().string();
+        if (name.ends_with(".d") && current(name) && it->is_regular_file(ec))
+            read_env_deps(it->path(), names);
+    }
+    for (fs::directory_iterator it(profile_dir / "build", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        auto name = it->path().filename().string();
+        if (current(name)) read_rerun_if_env(it->path() / "output", names);
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+}
+
+std::vector<std::string> variable_lines(const std::vector<std::string>& names) {
+    std::vector<std::string> lines;
+    for (const auto& name : names) {
+        const char* value = std::getenv(name.c_str());
+        lines.push_back(name + (value ? " " + hashed(value) : " unset"));
+    }
+    return lines;
+}
+
+std::string join_variable_lines(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& line : lines) text += (text.empty() ? "" : "\n") + line;
+    return text;
+}
+
+std::optional<std::vector<std::string>> parse_variable_lines(std::string_view text) {
+    std::vector<std::string> lines;
+    while (!text.empty()) {
+        auto end = text.find('\n');
+        auto line = text.substr(0, end);
+        if (!is_variable_line(line)) return std::nullopt;
+        lines.emplace_back(line);
+        if (end == std::string_view::npos) break;
+        text = text.substr(end + 1);
+    }
+    return lines;
+}
+
+std::optional<std::string> StepRecord::changed_variable() const {
+    for (const auto& line : variables) {
+        auto name = line.substr(0, line.find(' '));
+        if (variable_lines({name}).front() != line) return name;
+    }
+    return std::nullopt;
 }
 
 StepRecords::StepRecords(const fs::path& cache_dir, const fs::path& project_dir,
@@ -246,16 +396,24 @@ std::optional<StepRecord> read_step_record(const fs::path& path) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) return std::nullopt;
     try {
-        std::istringstream text(oci::read_small_file(path, 512));
+        std::istringstream text(oci::read_small_file(path, 64u << 10));
+        std::string first;
+        std::getline(text, first);
+        std::istringstream fields(first);
         std::string diff_id, digest, compression;
         std::int64_t size = -1;
-        text >> diff_id >> digest >> size >> compression;
+        fields >> diff_id >> digest >> size >> compression;
         if (!oci::Digest::is_valid(diff_id) || !oci::Digest::is_valid(digest) || size < 0)
             return std::nullopt;
-        return StepRecord{.layer = {.diff_id = oci::Digest::parse(diff_id),
+        StepRecord record{.layer = {.diff_id = oci::Digest::parse(diff_id),
                                     .digest = oci::Digest::parse(digest),
                                     .size = size,
                                     .compression = parse_compression(compression)}};
+        for (std::string line; std::getline(text, line);) {
+            if (!line.starts_with("env ") || !is_variable_line(line.substr(4))) return std::nullopt;
+            record.variables.push_back(line.substr(4));
+        }
+        return record;
     } catch (const Error&) {
         return std::nullopt;
     }
@@ -275,6 +433,7 @@ void StepRecords::remember(const std::string& key, const StepRecord& record) con
     file.write(record.layer.diff_id.str() + " " + record.layer.digest.str() + " " +
                std::to_string(record.layer.size) + " " +
                std::string(compression_name(record.layer.compression)) + "\n");
+    for (const auto& line : record.variables) file.write("env " + line + "\n");
     file.commit();
 }
 

@@ -1,12 +1,15 @@
-// Skipping `npm run SCRIPT` when its inputs are what they were at a successful run: the step's
-// input key, and the records that tie a key to the output layer that run made.
+// Skipping a build step (`npm run SCRIPT`, `cargo build`) when its inputs are what they were at a
+// successful run: the step's input key, and the records that tie a key to the layer that run
+// made.
 //
 // Like Bazel's action cache and Nx's computation hash, the key is a digest of everything the
 // step reads: its source tree (npm.dir walked with the project's ignore file and .gitignore,
 // without node_modules, its own output and the caches tools write beside their sources), the
 // tool versions, the step's settings and the environment variables it reads. A record is kept
 // in the local cache and, as a one-layer image `NAME-base:npm-<key>`, in the registry, where a
-// fresh agent finds the UI layer without running npm at all.
+// fresh agent finds the UI layer without running npm at all. cargo's step is skipped only where
+// its binaries are missing (a fresh checkout): where they are, cargo's own fingerprints decide,
+// and a no-op cargo build costs a tenth of a second.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "assemble/build/build_config.hpp"
+#include "assemble/build/native_build.hpp"
 #include "assemble/layer/layer.hpp"
 #include "oci/blob_store.hpp"
 #include "oci/file.hpp"
@@ -38,8 +42,9 @@ std::string gitignore_as_docker_rules(std::string_view text);
 // What the key is made of, before it is hashed: one line per input, the tree's by its
 // digest and the variables' values by theirs (the record never shows a value).
 struct StepInputs {
+    std::string kind;  // "npm" or "bin" (cargo's binaries)
     std::vector<std::string> lines;
-    std::string key() const;  // "npm-<24 hex>": also the registry tag of the record
+    std::string key() const;  // "<kind>-<24 hex>": also the registry tag of the record
 };
 
 // Where the step's input tree and outputs lie (absolute), and what the build already asked.
@@ -58,12 +63,47 @@ struct StepContext {
 StepInputs npm_step_inputs(const NpmSection& npm, const StepContext& context,
                            const oci::BlobStore& store);
 
+// The variables every cargo build is taken to read: those cargo and rustc read (RUSTFLAGS,
+// CARGO_ENCODED_RUSTFLAGS, RUSTC*, CARGO_BUILD_*, CARGO_PROFILE_*, CARGO_TARGET_*), those of the
+// C toolchains build scripts drive (CC, CXX, AR, CFLAGS, CXXFLAGS, LDFLAGS and their
+// target-suffixed forms, PKG_CONFIG*) and SOURCE_DATE_EPOCH. CARGO_HOME is not one: the build
+// view hides it (build_view.hpp).
+bool cargo_reads_variable(std::string_view name);
+
+// The inputs of `cargo build` for its binaries: cargo.dir's tree (walked as npm.dir's is, without
+// the target directory and npm's output), `cargo --version`, the base key (which holds
+// Cargo.lock, `rustc -vV`, the profile and the features), the binaries, and the variables.
+StepInputs cargo_step_inputs(const CargoSection& cargo, const StepContext& context,
+                             const oci::BlobStore& store, std::string_view base_key);
+
+// The variables the workspace's crates read, as the target directory tells after a run:
+// rustc's `# env-dep:` lines in their dep-info files (env!, option_env!) and the
+// `rerun-if-env-changed` of their build scripts' output. Sorted, without repeats.
+std::vector<std::string> cargo_read_variables(const std::filesystem::path& profile_dir,
+                                              const WorkspaceNames& workspace);
+
+// "NAME <hash of its value>" (or "NAME unset") for each variable, as a record keeps them.
+std::vector<std::string> variable_lines(const std::vector<std::string>& names);
+
+// The registry record's label that holds those lines, one per line; and the lines read back
+// from it, nothing when one is not of that form (a name of letters, digits and '_', a hash of
+// 24 hex digits or "unset"), so no text of the registry's reaches the terminal.
+inline constexpr const char* kStepVariablesLabel = "dev.cairn.step.variables";
+std::string join_variable_lines(const std::vector<std::string>& lines);
+std::optional<std::vector<std::string>> parse_variable_lines(std::string_view text);
+
 // Where the records live, inside the cache; `cairn cache gc` drops those whose blob went.
 inline constexpr const char* kStepRecordsDirectory = "steps";
 
 // The layer a successful run of a step made, by the step's key.
 struct StepRecord {
     LayerDigests layer;
+    // The variables the run found it read, beyond its key (variable_lines): the record holds
+    // only while each has the value it had.
+    std::vector<std::string> variables;
+
+    // The first recorded variable whose value is not what it was; nullopt when none.
+    std::optional<std::string> changed_variable() const;
 };
 
 // A record file as StepRecords writes it; nothing when it cannot be read or parsed (its blob is

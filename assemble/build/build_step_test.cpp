@@ -180,4 +180,111 @@ BOOST_AUTO_TEST_CASE(records_round_trip_and_a_bad_one_is_nothing) {
     BOOST_TEST(!other.last_run_here().has_value());
 }
 
+// A workspace for the cargo step's key: a fake cargo first on PATH (its version is an input).
+class CargoProject {
+  public:
+    CargoProject() {
+        write_file(project_ / "Cargo.toml", "[package]\nname = \"app\"\n");
+        write_file(project_ / "Cargo.lock", "version = 3\n");
+        write_file(project_ / "src/main.rs", "fn main() {}\n");
+        write_file(project_ / "ui/package.json", "{}\n");
+        write_file(bin_ / "cargo", "#!/bin/sh\necho 'cargo 1.63.0'\n", 0755);
+        cargo.dir = project_.path();
+        cargo.bins = {"app"};
+    }
+
+    std::string key(const std::string& base_key = "cargo-0123456789ab") const {
+        assemble::StepContext context{.project_dir = project_.path(),
+                                      .outside = {project_ / "target", project_ / "ui/out"}};
+        return assemble::cargo_step_inputs(cargo, context, store_, base_key).key();
+    }
+    fs::path operator/(const std::string& name) const { return project_ / name; }
+
+    assemble::CargoSection cargo;
+
+  private:
+    ScratchDir project_;
+    ScratchDir bin_;
+    cairn::assemble::testing::PathPrepended path_{bin_.path()};
+    ScratchDir cache_;
+    cairn::oci::BlobStore store_{cache_.path()};
+};
+
+BOOST_AUTO_TEST_CASE(the_cargo_key_follows_sources_settings_and_variables_not_outputs) {
+    unsetenv("RUSTFLAGS");
+    CargoProject project;
+    auto key = project.key();
+    BOOST_TEST(key.starts_with("bin-"));
+    BOOST_TEST(key.size() == 4 + 24);
+    BOOST_TEST(project.key() == key);
+    // What cargo writes, and npm's output, are not inputs.
+    write_file(project / "target/release/app", "binary");
+    write_file(project / "ui/out/index.html", "<html>");
+    BOOST_TEST(project.key() == key);
+    write_file(project / "src/main.rs", "fn main() { println!(); }\n");
+    auto edited = project.key();
+    BOOST_TEST(edited != key);
+    BOOST_TEST(project.key("cargo-ba5eba5eba5e") != edited);
+    setenv("RUSTFLAGS", "-C opt-level=1", 1);
+    BOOST_TEST(project.key() != edited);
+    unsetenv("RUSTFLAGS");
+    BOOST_TEST(project.key() == edited);
+    project.cargo.bins.push_back("ctl");
+    BOOST_TEST(project.key() != edited);
+    BOOST_TEST(assemble::cargo_reads_variable("CARGO_PROFILE_RELEASE_LTO"));
+    BOOST_TEST(assemble::cargo_reads_variable("RUSTC_WRAPPER"));
+    BOOST_TEST(!assemble::cargo_reads_variable("CARGO_HOME"));
+    BOOST_TEST(!assemble::cargo_reads_variable("HOME"));
+}
+
+BOOST_AUTO_TEST_CASE(the_variables_a_run_read_come_from_dep_info_and_build_script_output) {
+    ScratchDir target;
+    write_file(target / "deps/app-0123456789abcdef.d",
+               "/v/src/main.rs:\n\n# env-dep:APP_GREETING\n# env-dep:CARGO_PKG_NAME=app\n");
+    write_file(target / "deps/serde-0123456789abcdef.d", "# env-dep:NOT_OURS\n");
+    write_file(target / "deps/app-fedcba9876543210.d", "# env-dep:\x1b[31mX\n");
+    write_file(target / "build/app-0123456789abcdef/output",
+               "cargo:rerun-if-env-changed=APP_MODE\ncargo::rerun-if-env-changed=APP_LEVEL\n"
+               "cargo:rustc-env=IGNORED=1\n");
+    assemble::WorkspaceNames workspace{.packages = {"app"}, .crates = {"app"}};
+    auto names = assemble::cargo_read_variables(target.path(), workspace);
+    BOOST_TEST((names == std::vector<std::string>{"APP_GREETING", "APP_LEVEL", "APP_MODE",
+                                                  "CARGO_PKG_NAME"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_record_holds_its_variables_and_knows_when_one_changed) {
+    ScratchDir cache;
+    cairn::oci::BlobStore store(cache.path());
+    auto digest = store.put("layer bytes");
+    setenv("CAIRN_TEST_GREETING", "hello", 1);
+    unsetenv("CAIRN_TEST_UNSET");
+    assemble::StepRecord record{
+        .layer = {.diff_id = cairn::oci::Digest::of("tar"),
+                  .digest = digest,
+                  .size = 11,
+                  .compression = assemble::Compression::gzip},
+        .variables = assemble::variable_lines({"CAIRN_TEST_GREETING", "CAIRN_TEST_UNSET"})};
+    BOOST_TEST(record.variables.back() == "CAIRN_TEST_UNSET unset");
+    assemble::StepRecords records(cache.path(), "/src/project", "cargo build");
+    records.remember("bin-aaaa", record);
+    auto found = records.find("bin-aaaa", store);
+    BOOST_REQUIRE(found.has_value());
+    BOOST_TEST(found->variables == record.variables);
+    BOOST_TEST(!found->changed_variable().has_value());
+    setenv("CAIRN_TEST_GREETING", "hi", 1);
+    BOOST_TEST(found->changed_variable().value_or("") == "CAIRN_TEST_GREETING");
+    unsetenv("CAIRN_TEST_GREETING");
+
+    // The registry's label: the same lines, and nothing of another form.
+    auto text = assemble::join_variable_lines(record.variables);
+    BOOST_TEST((assemble::parse_variable_lines(text) == record.variables));
+    BOOST_TEST(assemble::parse_variable_lines("").value().empty());
+    BOOST_TEST(!assemble::parse_variable_lines("\x1b[31mX unset").has_value());
+    BOOST_TEST(!assemble::parse_variable_lines("X 0123").has_value());
+    BOOST_TEST(!assemble::parse_variable_lines("X").has_value());
+    write_file(cache / "steps/bin-bbbb", record.layer.diff_id.str() + " " + digest.str() +
+                                             " 11 gzip\nenv X \x1b[31m\n");
+    BOOST_TEST(!records.find("bin-bbbb", store).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -425,7 +425,7 @@ NativeBuildReport run_native_build(const BuildConfig& config, const NativeBuildO
             }
         });
     }
-    if (config.cargo) {
+    if (config.cargo && !options.skip_cargo) {
         try {
             build_cargo(*config.cargo, options, cancelled, report, prefixed("cargo| "));
         } catch (...) {

@@ -72,6 +72,8 @@ struct NativeBuildOptions {
     const WorkspaceNames* workspace = nullptr;
     // The npm step was skipped (build_step.hpp): neither `npm ci` nor the script runs.
     bool skip_npm = false;
+    // The cargo step was skipped: its binary layer is an earlier run's, and cargo does not run.
+    bool skip_cargo = false;
     // Run `npm ci` even when node_modules exists (package-lock.json changed since the last).
     bool npm_install = false;
     // Where each step's whole output is kept (cargo-build.log, npm-ci.log, …); empty: nowhere.

@@ -152,8 +152,10 @@ assert_match "$(jq -r '.config.Labels["dev.cairn.base.cargo-packages"]' "$config
 PROJECT_C=$WORK/agent-c/app
 mkdir -p "$(dirname "$PROJECT_C")"
 git clone -q "$PROJECT_A" "$PROJECT_C"
-CARGO_HOME=$WORK/home-c CAIRN_CACHE=$WORK/cache-c cairn_ok build dev -C "$PROJECT_C" --json
+# (--no-skip: cargo runs, rather than taking B's binaries from their record, docs/steps.md.)
+CARGO_HOME=$WORK/home-c CAIRN_CACHE=$WORK/cache-c cairn_ok build dev -C "$PROJECT_C" --json --no-skip
 assert_eq true "$(jq -r .base_restored "$OUT")" "a later agent restores the new base"
+assert_exists "$PROJECT_C/target/release/app" "cargo ran over the new base"
 assert_eq "" "$(compiled "$OUT")" "over the new base nothing is compiled: it was complete"
 assert_eq "$(jq -r .digest "$WORK/b.json")" "$(jq -r .digest "$OUT")" "the later agent makes the same image"
 

@@ -96,10 +96,14 @@ diff "$WORK/listing-before" "$WORK/listing-after" >"$WORK/listing-diff" ||
     fail "the build changed the checkout (but for target/): $(head -5 "$WORK/listing-diff" | tr '\n' ' ')"
 [[ -d $WORK/home-a/git/checkouts ]] || fail "the git dependency was not checked out under agent A's CARGO_HOME"
 
-agent_b cairn_ok build dev -C "$PROJECT_B" --json --no-deploy
+# --no-skip: cargo runs on the fresh agent (else it would take agent A's binaries from their
+# record, docs/steps.md), so that its fingerprints judge the restored base.
+agent_b cairn_ok build dev -C "$PROJECT_B" --json --no-deploy --no-skip
 cp "$OUT" "$WORK/b.json"
 # The fresh agent's build (B_JSON) took the first agent's base (A_JSON) whole.
 assert_base_reused() {  # A_JSON B_JSON WHAT
+    assert_eq "false --no-skip" "$(jq -r '.steps[] | select(.name == "cargo build") | "\(.skipped) \(.reason)"' "$2")" \
+        "$3: cargo runs on the fresh agent"
     assert_eq true "$(jq -r .base_restored "$2")" "$3: the fresh agent restores the base from the registry"
     assert_eq false "$(jq -r .base_built "$2")" "$3: the fresh agent does not build a base"
     assert_eq "" "$(jq -r '.dependencies_compiled | join(",")' "$2")" "$3: the fresh agent compiles no dependency"
@@ -169,6 +173,6 @@ cp "$OUT" "$WORK/c.json"
 assert_contains "$(jq -r '.dependencies_compiled | join(",")' "$WORK/c.json")" "itoa v1.0.1" "agent C compiles itoa into the base"
 compgen -G "$WORK/home-c/registry/src/*/itoa-1.0.1" >/dev/null ||
     fail "cargo did not unpack the local registry's crates under agent C's CARGO_HOME"
-CARGO_HOME=$WORK/home-d CAIRN_CACHE=$WORK/cache-d cairn_ok build dev -C "$PROJECT_D" --json --no-deploy
+CARGO_HOME=$WORK/home-d CAIRN_CACHE=$WORK/cache-d cairn_ok build dev -C "$PROJECT_D" --json --no-deploy --no-skip
 cp "$OUT" "$WORK/d.json"
 assert_base_reused "$WORK/c.json" "$WORK/d.json" "a local-registry source"

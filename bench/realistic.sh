@@ -214,8 +214,14 @@ if [[ -n $builder ]]; then
             -f "$1/Dockerfile.app" -t "$host/realistic:seed" "$1"
         bh push --tls-verify=false "$host/realistic:seed"
     }
+    # The seed builds inside the builder image, which has Debian's crates where the sample's own
+    # .cargo/config.toml says (the bench's directory of links exists only out here).
+    seed_copy() {  # DEST
+        copy_sample "$1"
+        cp "$sample/.cargo/config.toml" "$1/.cargo/config.toml"
+    }
     seed=$work/seed-a/realistic
-    copy_sample "$seed"
+    seed_copy "$seed"
     agent=a
     before=$(registry_bytes)
     t_seed_first=$(seconds seed_build "$seed" 0)
@@ -226,7 +232,7 @@ if [[ -n $builder ]]; then
     row "seed (buildah): one-line Rust change" "$t_seed_change" "$(($(registry_bytes) - before))"
     agent=b
     seed_fresh=$work/seed-b/realistic
-    copy_sample "$seed_fresh"
+    seed_copy "$seed_fresh"
     edit_version "$seed_fresh" 1.1
     before=$(registry_bytes)
     t_seed_fresh=$(seconds seed_build "$seed_fresh" 1)

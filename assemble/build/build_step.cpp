@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <initializer_list>
 #include <cstdlib>
 #include <sstream>
 
@@ -199,16 +200,19 @@ bool is_variable_name(std::string_view name) {
     });
 }
 
+// "NAME <24 hex>" or "NAME unset", as variable_lines writes them.
 bool is_variable_line(std::string_view line) {
     auto space = line.find(' ');
     if (space == std::string_view::npos || !is_variable_name(line.substr(0, space))) return false;
     auto value = line.substr(space + 1);
-    return value == "unset" ||
-           (value.size() == 24 && value.find_first_not_of("0123456789abcdef") == std::string_view::npos);
+    if (value == "unset") return true;
+    return value.size() == 24 && value.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-// The names in rustc's `# env-dep:NAME` / `# env-dep:NAME=VALUE` lines of a dep-info file.
-void read_env_deps(const fs::path& file, std::vector<std::string>& names) {
+// The variable names in a file cargo or rustc wrote: on each line that starts with one of
+// `prefixes`, what follows up to a '=' or the line's end. A file that cannot be read gives none.
+void read_variable_names(const fs::path& file, std::initializer_list<std::string_view> prefixes,
+                         std::vector<std::string>& names) {
     std::string text;
     try {
         text = oci::read_small_file(file, 64u << 20);
@@ -217,29 +221,11 @@ void read_env_deps(const fs::path& file, std::vector<std::string>& names) {
     }
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
-        constexpr std::string_view prefix = "# env-dep:";
-        if (!line.starts_with(prefix)) continue;
-        auto name = line.substr(prefix.size(), line.find('=') - prefix.size());
-        if (is_variable_name(name)) names.push_back(name);
-    }
-}
-
-// The names a build script's output declares with `cargo:rerun-if-env-changed=NAME` (or
-// `cargo::`, cargo 1.77's form).
-void read_rerun_if_env(const fs::path& file, std::vector<std::string>& names) {
-    std::string text;
-    try {
-        text = oci::read_small_file(file, 64u << 20);
-    } catch (const Error&) {
-        return;
-    }
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-        for (std::string_view prefix : {"cargo:rerun-if-env-changed=", "cargo::rerun-if-env-changed="}) {
-            if (line.starts_with(prefix)) {
-                auto name = trimmed(std::string_view(line).substr(prefix.size()));
-                if (is_variable_name(name)) names.push_back(name);
-            }
+        for (auto prefix : prefixes) {
+            if (!line.starts_with(prefix)) continue;
+            auto rest = std::string_view(line).substr(prefix.size());
+            auto name = trimmed(rest.substr(0, rest.find('=')));
+            if (is_variable_name(name)) names.push_back(name);
         }
     }
 }
@@ -331,18 +317,22 @@ std::vector<std::string> cargo_read_variables(const fs::path& profile_dir,
     // Every unit of the workspace's there counts, an earlier build's too: cargo reports a
     // binary's unit by its uplifted name, without the hash its dep-info file has, and reading
     // one variable too many only costs a run where the variable differs.
-    auto current = [&](const std::string& entry) { return workspace.owns(entry); };
     std::error_code ec;
     for (fs::directory_iterator it(profile_dir / "deps", ec), end; !ec && it != end;
          it.increment(ec)) {
         auto name = it->path().filename().string();
-        if (name.ends_with(".d") && current(name) && it->is_regular_file(ec))
-            read_env_deps(it->path(), names);
+        // rustc's `# env-dep:NAME` or `# env-dep:NAME=VALUE`.
+        if (name.ends_with(".d") && workspace.owns(name) && it->is_regular_file(ec))
+            read_variable_names(it->path(), {"# env-dep:"}, names);
     }
     for (fs::directory_iterator it(profile_dir / "build", ec), end; !ec && it != end;
          it.increment(ec)) {
-        auto name = it->path().filename().string();
-        if (current(name)) read_rerun_if_env(it->path() / "output", names);
+        // A build script's declarations; `cargo::` is cargo 1.77's form.
+        if (workspace.owns(it->path().filename().string())) {
+            read_variable_names(it->path() / "output",
+                                {"cargo:rerun-if-env-changed=", "cargo::rerun-if-env-changed="},
+                                names);
+        }
     }
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());

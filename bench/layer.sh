@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Layer creation: `cairn layer` beside `tar | gzip -6`, `tar | pigz -6`, `tar | zstd -3 -T0`
-# (alone, and with the two SHA-256s a layer needs) and `tar | sha256sum`, on the same ~100 MB tree, in one run. Prints times, sizes and ratios.
+# (alone, and with the two SHA-256s a layer needs) and `tar | sha256sum`, on the same ~100 MB
+# tree, in one run. Prints times, sizes and ratios.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 cairn=${CAIRN:?set CAIRN to the cairn binary}
+for tool in gzip pigz zstd sha256sum; do  # a missing reference would time as a fast one
+    command -v "$tool" >/dev/null || { echo "layer bench: $tool is missing (scripts/bench.sh installs it)" >&2; exit 1; }
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

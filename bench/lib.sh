@@ -33,8 +33,8 @@ ratio() { echo "scale=2; $1 / $2" | bc -l | sed 's/^\./0./'; }
 
 # Starts Debian's docker-registry on a free port of 127.0.0.1, storing under DIR; sets
 # bench_registry_host and bench_registry_pid (the caller's exit trap kills it).
-bench_registry_start() {
-    local dir=$1 port i
+bench_registry_start() {  # DIR [LOG_LEVEL: error, or info for an access log with durations]
+    local dir=$1 level=${2:-error} port i
     mkdir -p "$dir"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     cat >"$dir/config.yml" <<YAML
@@ -45,7 +45,7 @@ storage:
 http:
   addr: 127.0.0.1:$port
 log:
-  level: error
+  level: $level
 YAML
     docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
     bench_registry_pid=$!

@@ -29,7 +29,9 @@ bench_make_tree() {
     echo "$total"
 }
 
-ratio() { echo "scale=2; $1 / $2" | bc -l | sed 's/^\./0./'; }
+ratio() { echo "scale=${3:-2}; $1 / $2" | bc -l | sed 's/^\./0./'; }  # A B [DIGITS]
+# A - B in seconds, with its leading zero (bc prints .1 and -.1).
+difference() { echo "$1 - $2" | bc -l | sed 's/^\(-\?\)\./\10./'; }
 
 # Starts Debian's docker-registry on a free port of 127.0.0.1, storing under DIR; sets
 # bench_registry_host and bench_registry_pid (the caller's exit trap kills it).

@@ -260,7 +260,7 @@ echo "ratios:"
 echo "  cairn code change / native incremental cargo build:  $(ratio "$t_change" "$t_native_change")"
 echo "  cairn fresh agent, same commit / native incremental cargo build:  $(ratio "$t_fresh" "$t_native_change")"
 echo "  cairn fresh agent, new commit / native incremental cargo build:   $(ratio "$t_fresh_new" "$t_native_change")"
-echo "  cairn nothing changed - native no-op cargo build:    $(echo "$t_noop - $t_native_noop" | bc -l) s"
+echo "  cairn nothing changed - native no-op cargo build:    $(difference "$t_noop" "$t_native_noop") s"
 if [[ -n $builder ]]; then
     echo "  cairn first build / seed first build:                $(ratio "$t_first" "$t_seed_first")"
     echo "  cairn code change / seed code change:                $(ratio "$t_change" "$t_seed_change")"

@@ -178,6 +178,7 @@ base_bytes_bump=$(jq .base_bytes_written "$work/last.json")
 row "cairn: itoa bumped, fresh agent (nearest=$(jq -r .base_nearest "$work/last.json"), $(jq '.dependencies_compiled | length' "$work/last.json") crates compiled)" \
     "$t_bump_fresh" "$bytes_bump_fresh"
 echo "realistic bench: bumped fresh agent's phases: $(phases)" >&2
+echo "realistic bench: bumped fresh agent's new base: $(jq .base_layers_kept "$work/last.json") layers kept unread from the restore" >&2
 before=$(registry_bytes)
 t_bump_warm=$(seconds cairn_build "$project" "$work/cache-a" "$work/cargo-a")
 row "cairn: itoa bumped, agent A (its base is already in the registry)" "$t_bump_warm" "$(($(registry_bytes) - before))"

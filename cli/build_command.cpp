@@ -63,6 +63,8 @@ void write_result(Writer& w, const assemble::BuildResult& r) {
     w.Bool(r.base_built);
     w.Key("base_nearest");
     w.String(r.base_nearest);
+    w.Key("base_layers_kept");
+    w.Uint64(r.base_layers_kept);
     w.Key("deployed");
     w.Bool(r.deployed);
     w.Key("bytes_written");

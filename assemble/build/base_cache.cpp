@@ -11,6 +11,7 @@
 #include "oci/image.hpp"
 #include "oci/json.hpp"
 #include "oci/layout.hpp"
+#include "oci/media_types.hpp"
 
 namespace cairn::assemble {
 
@@ -111,7 +112,19 @@ std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter*
             blobs.push_back(std::make_unique<oci::MeteredSource>(source.open_blob(layer), meter));
             sources.push_back(blobs.back().get());
         }
-        return restore_base_layers(sources, parts, threads);
+        // What each layer is, so that the next base made here keeps those nobody changed.
+        std::vector<LayerDigests> digests;
+        auto diff_ids = image.config.diff_ids();
+        for (std::size_t i = 0; i < image.manifest.layers.size() && i < diff_ids.size(); ++i) {
+            const auto& layer = image.manifest.layers[i];
+            bool zstd = oci::media_type::layer_compression(layer.media_type) == "zstd";
+            digests.push_back({.diff_id = diff_ids[i],
+                               .digest = layer.digest,
+                               .size = layer.size,
+                               .compression = zstd ? Compression::zstd : Compression::none});
+        }
+        if (digests.size() != sources.size()) digests.clear();
+        return restore_base_layers(sources, parts, threads, digests);
     } catch (const Error& e) {
         // Half a restore would look warm to the next run (base_is_warm): none at all is safe.
         std::error_code ec;

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <set>
 
+#include "assemble/build/base_index.hpp"
 #include "assemble/build/native_build.hpp"
 #include "assemble/layer/compression.hpp"
 #include "assemble/transport/parallel.hpp"
@@ -186,7 +187,8 @@ std::vector<BaseEntry> collect_entries(const std::vector<BasePart>& parts) {
         std::error_code ec;
         if (!fs::is_directory(part.directory, ec)) continue;
         auto shift = recorded_shift(part);
-        entries.push_back({.path = part.directory, .name = part.member, .unit = "", .shift = shift});
+        entries.push_back(
+            {.path = part.directory, .name = part.member, .unit = "", .shift = shift});
         auto unreadable = [&](const std::error_code& ec) {
             return Error("cannot read " + part.directory.string() + ": " + ec.message());
         };
@@ -199,7 +201,7 @@ std::vector<BaseEntry> collect_entries(const std::vector<BasePart>& parts) {
             auto filename = it->path().filename().string();
             if (it.depth() == 0) first = filename;
             bool left_out = it.depth() == 0 &&
-                            (filename == kBaseShiftFile ||
+                            (filename == kBaseShiftFile || filename == kBaseIndexFile ||
                              (part.leave_out && part.leave_out(it->path().filename().native())));
             if (left_out) {
                 it.disable_recursion_pending();
@@ -277,6 +279,47 @@ LayerDigests write_entries(const std::vector<const BaseEntry*>& entries, unsigne
             .digest = blob_hash.finish(),
             .size = static_cast<std::int64_t>(blob_hash.size()),
             .compression = Compression::zstd};
+}
+
+// The directory of the first part there is: where a restore keeps its index.
+std::optional<fs::path> index_directory(const std::vector<BasePart>& parts) {
+    for (const auto& part : parts) {
+        std::error_code ec;
+        if (fs::is_directory(part.directory, ec)) return part.directory;
+    }
+    return std::nullopt;
+}
+
+// The index the last restore into `parts` left, if it still fits them: the mtimes it recorded
+// are moved back by the shift every part holds now, or a layer's bytes would not be its own.
+std::optional<BaseIndex> restored_index(const std::vector<BasePart>& parts) {
+    auto directory = index_directory(parts);
+    if (!directory) return std::nullopt;
+    auto index = BaseIndex::read(*directory / kBaseIndexFile);
+    if (!index) return std::nullopt;
+    for (const auto& part : parts) {
+        std::error_code ec;
+        if (fs::is_directory(part.directory, ec) && recorded_shift(part) != index->shift)
+            return std::nullopt;
+    }
+    return index;
+}
+
+// Whether `members`, the entries of a group of the base being made, are the entries of the
+// restored `layer`, by name and in order, each unchanged since the restore: then the layer's
+// bytes are what write_entries would make of them (it reads names, modes, sizes, mtimes and
+// contents only, and the index's stamps vouch for all of them).
+bool still_as_restored(const BaseIndex& index, const IndexedLayer& layer,
+                       const std::vector<const BaseEntry*>& members) {
+    if (layer.entries.size() != members.size()) return false;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        if (members[i]->name != layer.entries[i].name ||
+            members[i]->shift != static_cast<__int128>(index.shift))
+            return false;
+        auto now = FileStamp::of(members[i]->path);
+        if (!now || !index.unchanged(layer.entries[i].stamp, *now)) return false;
+    }
+    return true;
 }
 
 // Where a member of a base goes on disk. A base is a cache, not a trusted archive: what a
@@ -428,8 +471,23 @@ LayerDigests write_base_layer(const std::vector<BasePart>& parts, unsigned threa
 std::vector<BaseLayer> write_base_layers(const std::vector<BasePart>& parts, unsigned threads,
                                          oci::BlobStore& store) {
     auto entries = collect_entries(parts);
+    auto index = restored_index(parts);
+    std::map<std::string_view, const IndexedLayer*> by_first;
+    if (index) {
+        for (const auto& layer : index->layers) {
+            if (!layer.entries.empty()) by_first.emplace(layer.entries.front().name, &layer);
+        }
+    }
     std::vector<BaseLayer> layers;
     for (const auto& [group, members] : group_entries(entries)) {
+        if (index) {
+            auto first = by_first.find(members.front()->name);
+            if (first != by_first.end() && still_as_restored(*index, *first->second, members) &&
+                store.has(first->second->digests.digest, first->second->digests.size)) {
+                layers.push_back({.group = group, .digests = first->second->digests, .kept = true});
+                continue;
+            }
+        }
         auto blob = store.writer();
         auto digests = write_entries(members, threads, *blob);
         blob->commit(digests.digest, digests.size);
@@ -451,15 +509,23 @@ namespace {
 // restore, is decompressed and written side by side.
 std::mutex umask_turns;
 
+// An entry as restored: its member name and where it went.
+struct RestoredEntry {
+    std::string name;
+    fs::path path;
+};
+
 // Unpacks one layer of a base into `parts` (already made real) with the disk writer `out`,
-// adding what it dated.
+// adding what it dated and every entry it wrote.
+
 std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& real_parts,
-                          archive* out, std::vector<std::pair<fs::path, struct timespec>>& dated) {
+                          archive* out, std::vector<std::pair<fs::path, struct timespec>>& dated,
+                          std::vector<RestoredEntry>& restored_entries) {
     std::unique_ptr<archive, ReadFree> in(archive_read_new());
     if (!in) throw Error("cannot restore the base layer: out of memory");
     archive_write_disk_set_options(
         out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_UNLINK |
-                       ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+                 ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
     auto state = std::make_unique<ReadState>();
     state->source = &compressed;
     // zstd and gzip are decoded by libarchive's built-in filters (both are linked in).
@@ -486,24 +552,76 @@ std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& r
         }
         if (written < ARCHIVE_WARN)
             throw Error("cannot restore " + where.string() + ": " + archive_message(out));
-        if (archive_entry_size(entry) > 0)
-            restored += copy_entry_data(in.get(), *state, out, name);
+        if (archive_entry_size(entry) > 0) restored += copy_entry_data(in.get(), *state, out, name);
         if (archive_write_finish_entry(out) < ARCHIVE_WARN)
             throw Error("cannot restore " + where.string() + ": " + archive_message(out));
         if (archive_entry_filetype(entry) != AE_IFDIR) {
             dated.emplace_back(where, timespec{.tv_sec = archive_entry_mtime(entry),
                                                .tv_nsec = archive_entry_mtime_nsec(entry)});
         }
+        // The tar writer ends a directory's name with "/", which collect_entries does not.
+        if (archive_entry_filetype(entry) == AE_IFDIR && name.ends_with('/')) name.pop_back();
+        restored_entries.push_back({.name = std::move(name), .path = std::move(where)});
     }
     if (archive_write_close(out) < ARCHIVE_WARN)
         throw Error("cannot finish restoring the base: " + archive_message(out));
     return restored;
 }
 
+std::int64_t newest_ctime(const BaseIndex& index) {
+    std::int64_t newest = 0;
+    for (const auto& layer : index.layers) {
+        for (const auto& entry : layer.entries) newest = std::max(newest, entry.stamp.ctime_ns);
+    }
+    return newest;
+}
+
+// Waits until the file system's clock (the kernel's coarse clock, one tick of a few
+// milliseconds) is past `ctime_ns`, at most 100 ms: an index written then is newer than every
+// stamp in it, so no restored file is racy (BaseIndex::unchanged) and none is read again for
+// having been dated in the tick the index was written in.
+void wait_past(std::int64_t ctime_ns) {
+    for (int i = 0; i < 100; ++i) {
+        struct timespec now {};
+        ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+        if (static_cast<std::int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec > ctime_ns) return;
+        struct timespec step {
+            .tv_sec = 0, .tv_nsec = 1000000
+        };
+        ::nanosleep(&step, nullptr);
+    }
+}
+
+// The index of a restore, taken once every file is dated: what write_base_layers may keep.
+void write_restore_index(const std::vector<BasePart>& real_parts, std::int64_t shift,
+                         const std::vector<LayerDigests>& digests,
+                         const std::vector<std::vector<RestoredEntry>>& entries_by_layer) {
+    auto directory = index_directory(real_parts);
+    if (!directory) return;
+    BaseIndex index{.shift = shift};
+    for (std::size_t i = 0; i < digests.size(); ++i) {
+        IndexedLayer layer{.digests = digests[i]};
+        bool whole = true;
+        for (const auto& entry : entries_by_layer[i]) {
+            auto stamp = FileStamp::of(entry.path);
+            // A name that would break the index's lines is not one cairn wrote.
+            whole =
+                whole && stamp && !entry.name.empty() && entry.name.find('\n') == std::string::npos;
+            if (!whole) break;
+            layer.entries.push_back({.name = entry.name, .stamp = *stamp});
+        }
+        if (whole && digests[i].compression == Compression::zstd)
+            index.layers.push_back(std::move(layer));
+    }
+    wait_past(newest_ctime(index));
+    index.write(*directory / kBaseIndexFile);
+}
+
 }  // namespace
 
 std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
-                                  const std::vector<BasePart>& parts, unsigned threads) {
+                                  const std::vector<BasePart>& parts, unsigned threads,
+                                  const std::vector<LayerDigests>& digests) {
     // Every path written is absolute (destination() maps members into the parts' directories
     // and refuses the rest), so ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS does not apply. And
     // SECURE_SYMLINKS looks at every component of such a path, the user's own directories
@@ -514,6 +632,8 @@ std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
         std::error_code ec;
         auto real = fs::weakly_canonical(part.directory, ec);
         if (!ec) part.directory = real;
+        // An index of an earlier restore speaks of files this one replaces.
+        fs::remove(part.directory / kBaseIndexFile, ec);
     }
     // The layers hold no entry twice, so they are unpacked side by side (see umask_turns).
     std::vector<std::unique_ptr<archive, WriteFree>> writers;
@@ -522,10 +642,12 @@ std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
         if (!writers.back()) throw Error("cannot restore the base layer: out of memory");
     }
     std::vector<std::uint64_t> sizes(layers.size());
-    // Files and links, as archived, per layer.
+    // Files and links, as archived, per layer; and every entry, in the layer's order.
     std::vector<std::vector<std::pair<fs::path, struct timespec>>> dated_by_layer(layers.size());
+    std::vector<std::vector<RestoredEntry>> entries_by_layer(layers.size());
     for_each_parallel(layers.size(), std::max(threads, 1u), [&](std::size_t i) {
-        sizes[i] = restore_one(*layers[i], real_parts, writers[i].get(), dated_by_layer[i]);
+        sizes[i] = restore_one(*layers[i], real_parts, writers[i].get(), dated_by_layer[i],
+                               entries_by_layer[i]);
     });
     std::uint64_t restored = 0;
     std::vector<std::pair<fs::path, struct timespec>> dated;
@@ -536,15 +658,20 @@ std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
     // One shift for all layers, so that the order of mtimes holds across them; each part keeps
     // it, for the next base made from these directories (write_base_layers).
     auto shift = shift_to_now(dated);
+    // Nanoseconds: an int64 holds ±292 years.
+    auto value = static_cast<std::int64_t>(
+        std::clamp<__int128>(shift, 0, std::numeric_limits<std::int64_t>::max()));
     for (const auto& part : real_parts) {
         std::error_code ec;
         if (!fs::is_directory(part.directory, ec)) continue;
         oci::TemporaryFile file(part.directory / kBaseShiftFile);
-        // Nanoseconds: an int64 holds ±292 years.
-        auto value = std::clamp<__int128>(shift, 0, std::numeric_limits<std::int64_t>::max());
-        file.write(std::to_string(static_cast<std::int64_t>(value)) + "\n");
+        file.write(std::to_string(value) + "\n");
         file.commit();
     }
+    // A shift that had to be clamped (a base from the future) does not give the layers' mtimes
+    // back: no index then.
+    if (digests.size() == layers.size() && value == shift)
+        write_restore_index(real_parts, value, digests, entries_by_layer);
     return restored;
 }
 

@@ -46,12 +46,17 @@ LayerDigests write_base_layer(const std::vector<BasePart>& parts, unsigned threa
 struct BaseLayer {
     std::string group;  // "cargo:tokio" for a crate of its own, "shared-3" for a shared layer
     LayerDigests digests;
+    // Kept as the last restore unpacked it: none of its files changed since (base_index.hpp),
+    // so it was not read again.
+    bool kept = false;
 };
 
 // The base as several layers written into `store`, so that a crate that did not change keeps
 // its layer's digest and a registry moves only the layers that did: each crate (or npm
 // package) of at least 1 MiB, up to the 40 largest, in a layer of its own, the rest spread over
-// 8 shared layers by a hash of their names (at most 48 layers). In group name order.
+// 8 shared layers by a hash of their names (at most 48 layers). In group name order. A group
+// that is a layer the last restore into `parts` unpacked, none of its files changed since, is
+// that layer again, its blob in `store` not read (the bytes are the same either way).
 std::vector<BaseLayer> write_base_layers(const std::vector<BasePart>& parts, unsigned threads,
                                          oci::BlobStore& store);
 
@@ -62,8 +67,10 @@ std::vector<BaseLayer> write_base_layers(const std::vector<BasePart>& parts, uns
 // Returns the number of bytes of file content restored.
 std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BasePart>& parts);
 // The same for the layers of one base, dated as one, unpacked on up to `threads` threads (a
-// base holds no entry in two layers).
+// base holds no entry in two layers). With `digests` (one per layer, as stored), the restore
+// leaves an index of what it wrote (kBaseIndexFile), for write_base_layers.
 std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
-                                  const std::vector<BasePart>& parts, unsigned threads = 1);
+                                  const std::vector<BasePart>& parts, unsigned threads = 1,
+                                  const std::vector<LayerDigests>& digests = {});
 
 }  // namespace cairn::assemble

@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-
 #include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
@@ -73,9 +72,8 @@ BOOST_AUTO_TEST_CASE(layers_restore_side_by_side_and_leave_the_umask_alone) {
         write_file(from / ".fingerprint" / name / "lib", std::to_string(i));
     }
     write_file(from / "deps/tool-0123456789abcdef", "#!/bin/sh\n");
-    fs::permissions(from / "deps/tool-0123456789abcdef", fs::perms::owner_all |
-                                                          fs::perms::group_read |
-                                                          fs::perms::group_exec);
+    fs::permissions(from / "deps/tool-0123456789abcdef",
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
     std::vector<assemble::BasePart> parts{{"cargo/deps", from / "deps"},
                                           {"cargo/.fingerprint", from / ".fingerprint"}};
     auto layers = assemble::write_base_layers(parts, 2, store);
@@ -153,6 +151,132 @@ BOOST_AUTO_TEST_CASE(an_unchanged_crate_keeps_its_layer_through_a_restore) {
     BOOST_TEST(digest_of(second, "cargo:big") == digest_of(first, "cargo:big"));
     for (const auto& layer : second) {
         BOOST_TEST(layer.group.find(assemble::kBaseShiftFile) == std::string::npos);
+    }
+}
+
+namespace {
+
+// A base of two crates big enough for layers of their own and a few small ones, written into
+// `store`, restored into `to` with its layers' digests (so the restore leaves its index).
+struct RestoredBase {
+    ScratchDir from;
+    ScratchDir to;
+    ScratchDir blobs;
+    cairn::oci::BlobStore store{blobs.path()};
+    std::vector<assemble::BaseLayer> first;
+    std::vector<assemble::BasePart> restored{{"cargo/deps", to / "deps"},
+                                             {"cargo/.fingerprint", to / ".fingerprint"}};
+
+    RestoredBase() {
+        write_file(from / "deps/libbig-0123abcd.rlib", std::string(2 << 20, 'b'));
+        write_file(from / "deps/big-0123abcd.d", "deps");
+        write_file(from / ".fingerprint/big-0123abcd/lib-big", "fingerprint");
+        write_file(from / "deps/libhuge-4567abcd.rlib", std::string(3 << 20, 'h'));
+        for (int i = 0; i < 6; ++i)
+            write_file(from / "deps" / ("libsmall" + std::to_string(i) + "-89ab.rlib"), "s");
+        std::vector<assemble::BasePart> parts{{"cargo/deps", from / "deps"},
+                                              {"cargo/.fingerprint", from / ".fingerprint"}};
+        first = assemble::write_base_layers(parts, 1, store);
+        std::vector<std::unique_ptr<cairn::ByteSource>> sources;
+        std::vector<cairn::ByteSource*> pointers;
+        std::vector<assemble::LayerDigests> digests;
+        for (const auto& layer : first) {
+            sources.push_back(store.open(layer.digests.digest));
+            pointers.push_back(sources.back().get());
+            digests.push_back(layer.digests);
+        }
+        assemble::restore_base_layers(pointers, restored, 2, digests);
+    }
+
+    // The same base packed the slow way: with no index, every file read.
+    std::vector<assemble::BaseLayer> full_pass() {
+        fs::remove(to / "deps" / assemble::kBaseIndexFile);
+        auto layers = assemble::write_base_layers(restored, 1, store);
+        for (const auto& layer : layers) BOOST_TEST(!layer.kept);
+        return layers;
+    }
+};
+
+std::string digest_in(const std::vector<assemble::BaseLayer>& layers, const std::string& group) {
+    for (const auto& layer : layers) {
+        if (layer.group == group) return layer.digests.digest.str();
+    }
+    return "none";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_restored_layer_nobody_changed_is_kept_unread_as_a_full_pass_makes_it) {
+    RestoredBase base;
+    BOOST_TEST_REQUIRE(fs::exists(base.to / "deps" / assemble::kBaseIndexFile));
+    BOOST_TEST_REQUIRE(base.first.size() >= 3u);
+    auto kept = assemble::write_base_layers(base.restored, 1, base.store);
+    BOOST_REQUIRE(kept.size() == base.first.size());
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        BOOST_TEST(kept[i].kept, kept[i].group);
+        BOOST_TEST(kept[i].group == base.first[i].group);
+        BOOST_TEST(kept[i].digests.digest == base.first[i].digests.digest);
+        BOOST_TEST(kept[i].digests.diff_id == base.first[i].digests.diff_id);
+        BOOST_TEST(kept[i].digests.size == base.first[i].digests.size);
+    }
+    auto full = base.full_pass();
+    BOOST_REQUIRE(full.size() == kept.size());
+    for (std::size_t i = 0; i < kept.size(); ++i)
+        BOOST_TEST(full[i].digests.digest == kept[i].digests.digest);
+}
+
+// What git's index calls a racy edit, and its kin: the same size, the mtime put back. Only the
+// ctime shows it, and the edited crate's layer is packed again; so is one a file joined.
+BOOST_AUTO_TEST_CASE(an_edit_that_keeps_size_and_mtime_packs_its_layer_again) {
+    RestoredBase base;
+    auto rlib = base.to / "deps/libbig-0123abcd.rlib";
+    auto mtime = fs::last_write_time(rlib);
+    write_file(rlib, std::string(2 << 20, 'B'));
+    fs::last_write_time(rlib, mtime);
+    write_file(base.to / "deps/libsmall9-89ab.rlib", "new");
+    auto second = assemble::write_base_layers(base.restored, 1, base.store);
+    std::size_t kept = 0;
+    for (const auto& layer : second) {
+        kept += layer.kept ? 1 : 0;
+        if (layer.group == "cargo:big") BOOST_TEST(!layer.kept);
+        if (layer.group == "cargo:huge") BOOST_TEST(layer.kept);
+    }
+    BOOST_TEST(kept >= 1u);
+    BOOST_TEST(kept < second.size() - 1);
+    BOOST_TEST(digest_in(second, "cargo:big") != digest_in(base.first, "cargo:big"));
+    auto full = base.full_pass();
+    BOOST_REQUIRE(full.size() == second.size());
+    for (std::size_t i = 0; i < full.size(); ++i)
+        BOOST_TEST(full[i].digests.digest == second[i].digests.digest, full[i].group);
+}
+
+BOOST_AUTO_TEST_CASE(a_damaged_or_moved_index_is_not_trusted) {
+    RestoredBase base;
+    auto index = base.to / "deps" / assemble::kBaseIndexFile;
+    auto text = read_file(index);
+    BOOST_TEST_REQUIRE(text.ends_with("end\n"));
+    // Cut short: not one layer kept.
+    write_file(index, text.substr(0, text.size() - 4));
+    for (const auto& layer : assemble::write_base_layers(base.restored, 1, base.store))
+        BOOST_TEST(!layer.kept, layer.group);
+    // Whole again, but the parts' shift is not the one it was taken with.
+    write_file(index, text);
+    write_file(base.to / "deps" / assemble::kBaseShiftFile, "12345\n");
+    write_file(base.to / ".fingerprint" / assemble::kBaseShiftFile, "12345\n");
+    for (const auto& layer : assemble::write_base_layers(base.restored, 1, base.store))
+        BOOST_TEST(!layer.kept, layer.group);
+}
+
+BOOST_AUTO_TEST_CASE(a_layer_whose_blob_is_gone_is_packed_again) {
+    RestoredBase base;
+    ScratchDir other;
+    cairn::oci::BlobStore empty(other.path());
+    auto layers = assemble::write_base_layers(base.restored, 1, empty);
+    BOOST_REQUIRE(layers.size() == base.first.size());
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        BOOST_TEST(!layers[i].kept);
+        BOOST_TEST(empty.has(layers[i].digests.digest));
+        BOOST_TEST(layers[i].digests.digest == base.first[i].digests.digest);
     }
 }
 

@@ -420,10 +420,18 @@ void store_base(Build& build, const BaseCache& cache) {
     }
     auto layers = cache.store(parts, build.options.jobs, build.record);
     std::int64_t bytes = 0;
-    for (const auto& layer : layers) bytes += layer.digests.size;
+    for (const auto& layer : layers) {
+        bytes += layer.digests.size;
+        if (layer.kept) ++build.result.base_layers_kept;
+    }
     build.result.base_built = true;
+    std::string kept;
+    if (build.result.base_layers_kept > 0) {
+        kept = "; " + std::to_string(build.result.base_layers_kept) +
+               " unchanged since the restore, kept unread";
+    }
     build.say("base " + build.result.base_key + ": stored " + std::to_string(layers.size()) +
-              " layers (" + std::to_string(bytes) + " bytes) in " + cache.reference());
+              " layers (" + std::to_string(bytes) + " bytes" + kept + ") in " + cache.reference());
     build.result.times.base += seconds_since(start);
 }
 

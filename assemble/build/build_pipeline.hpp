@@ -70,6 +70,9 @@ struct BuildResult {
     // The earlier base the build started from ("cargo-<12 hex>"), when its own key had none:
     // cargo compiled only what changed since. Empty otherwise.
     std::string base_nearest;
+    // Of the base's layers stored by this build, those kept as the restore unpacked them,
+    // unread (none of their files changed since).
+    std::size_t base_layers_kept = 0;
     std::string image;   // what was written: REGISTRY/NAME:TAG or the --output reference
     std::string digest;  // sha256:… of the manifest
     std::string tag;

@@ -109,6 +109,10 @@ assert_eq "$base_a" "$(jq -r .base_nearest "$WORK/b.json")" "the fresh agent sta
 assert_contains "$(cat "$ERR")" "starting from the nearest earlier base $base_a (2 of 3 crates at the same version)" "the progress says which base and how near"
 assert_eq "leaf,mid" "$(compiled "$WORK/b.json")" "after the bump only leaf (its build script run again) and mid are compiled, not solo"
 assert_eq true "$(jq -r .base_built "$WORK/b.json")" "the fresh agent stores and pushes the new base"
+# solo's files are as the restore wrote them: its layer is kept, not read again; leaf's is not.
+kept_b=$(jq -r .base_layers_kept "$WORK/b.json")
+[[ $kept_b -ge 1 ]] || fail "the fresh agent kept no layer of the restored base unread ($kept_b)"
+assert_contains "$(cat "$ERR")" "$kept_b unchanged since the restore, kept unread" "the progress says how many base layers were kept"
 
 # The image answers with the bumped leaf.
 tag_b=$(jq -r .tag "$WORK/b.json")
@@ -135,6 +139,10 @@ base_entries() {  # KEY DIR
 }
 base_entries "$base_a" "$WORK/base-a" >"$WORK/base-a.list"
 base_entries "$base_b" "$WORK/base-b" >"$WORK/base-b.list"
+# Kept layers come with the diff_ids the restore read: each must still be its blob's.
+assert_image_consistent "$WORK/base-b" base
+[[ $kept_b -lt $(jq '.layers | length' "$(blob_path "$WORK/base-b" "$(layout_tag_digest "$WORK/base-b" base)")") ]] ||
+    fail "every layer of the bumped base was kept: leaf's changed and must be packed again"
 leaf_a=$(grep -c '^cargo/.fingerprint/leaf-[0-9a-f]*/$' "$WORK/base-a.list" || true)
 leaf_b=$(grep -c '^cargo/.fingerprint/leaf-[0-9a-f]*/$' "$WORK/base-b.list" || true)
 [[ $leaf_a -ge 2 ]] || fail "agent A's base holds $leaf_a fingerprints of leaf (its lib and build script: 2 or more)"

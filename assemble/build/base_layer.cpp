@@ -306,16 +306,15 @@ std::optional<BaseIndex> restored_index(const std::vector<BasePart>& parts) {
 }
 
 // Whether `members`, the entries of a group of the base being made, are the entries of the
-// restored `layer`, by name and in order, each unchanged since the restore: then the layer's
-// bytes are what write_entries would make of them (it reads names, modes, sizes, mtimes and
-// contents only, and the index's stamps vouch for all of them).
+// restored `layer`, by name and in order, each unchanged since the restore (their parts'
+// shift is the index's: restored_index): then the layer's bytes are what write_entries would
+// make of them (it reads names, modes, sizes, mtimes and contents only, and the index's stamps
+// vouch for all of them).
 bool still_as_restored(const BaseIndex& index, const IndexedLayer& layer,
                        const std::vector<const BaseEntry*>& members) {
     if (layer.entries.size() != members.size()) return false;
     for (std::size_t i = 0; i < members.size(); ++i) {
-        if (members[i]->name != layer.entries[i].name ||
-            members[i]->shift != static_cast<__int128>(index.shift))
-            return false;
+        if (members[i]->name != layer.entries[i].name) return false;
         auto now = FileStamp::of(members[i]->path);
         if (!now || !index.unchanged(layer.entries[i].stamp, *now)) return false;
     }
@@ -403,6 +402,14 @@ std::uint64_t copy_entry_data(archive* in, const ReadState& state, archive* out,
     }
 }
 
+// An entry as restored: its member name, where it went, and its mtime as archived.
+struct RestoredEntry {
+    std::string name;
+    fs::path path;
+    bool directory = false;
+    struct timespec mtime {};
+};
+
 // The restored files, dated as if the base had just been built: every mtime moved by one
 // amount, so that the newest is now and their order (which cargo compares) stays. cargo checks
 // a build script's rerun-if-changed files against its output's mtime, and on a fresh clone the
@@ -410,18 +417,26 @@ std::uint64_t copy_entry_data(archive* in, const ReadState& state, archive* out,
 // crate (and all that depends on it) would be compiled again. cargo holds third-party sources
 // for unchanging (it never looks at their mtimes otherwise), and the base never holds the
 // project's own packages (workspace members and path dependencies), so no edit goes unseen.
-__int128 shift_to_now(const std::vector<std::pair<fs::path, struct timespec>>& dated) {
+// Directories are not dated: a base gives them mtime 0 (BaseTarWriter::add).
+__int128 shift_to_now(const std::vector<std::vector<RestoredEntry>>& entries_by_layer) {
+    std::vector<const RestoredEntry*> dated;
+    for (const auto& entries : entries_by_layer) {
+        for (const auto& entry : entries) {
+            if (!entry.directory) dated.push_back(&entry);
+        }
+    }
     if (dated.empty()) return 0;
     auto nanoseconds = [](const struct timespec& t) {
         return static_cast<__int128>(t.tv_sec) * 1000000000 + t.tv_nsec;
     };
     struct timespec now {};
     ::clock_gettime(CLOCK_REALTIME, &now);
-    __int128 newest = nanoseconds(dated.front().second);
-    for (const auto& [path, mtime] : dated) newest = std::max(newest, nanoseconds(mtime));
+    __int128 newest = nanoseconds(dated.front()->mtime);
+    for (const auto* entry : dated) newest = std::max(newest, nanoseconds(entry->mtime));
     auto shift = nanoseconds(now) - newest;
-    for (const auto& [path, mtime] : dated) {
-        auto moved = nanoseconds(mtime) + shift;
+    for (const auto* entry : dated) {
+        const auto& path = entry->path;
+        auto moved = nanoseconds(entry->mtime) + shift;
         std::array<struct timespec, 2> times{
             timespec{.tv_sec = 0, .tv_nsec = UTIME_OMIT},
             timespec{.tv_sec = static_cast<time_t>(moved / 1000000000),
@@ -509,18 +524,11 @@ namespace {
 // restore, is decompressed and written side by side.
 std::mutex umask_turns;
 
-// An entry as restored: its member name and where it went.
-struct RestoredEntry {
-    std::string name;
-    fs::path path;
-};
-
 // Unpacks one layer of a base into `parts` (already made real) with the disk writer `out`,
-// adding what it dated and every entry it wrote.
+// adding every entry it wrote.
 
 std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& real_parts,
-                          archive* out, std::vector<std::pair<fs::path, struct timespec>>& dated,
-                          std::vector<RestoredEntry>& restored_entries) {
+                          archive* out, std::vector<RestoredEntry>& restored_entries) {
     std::unique_ptr<archive, ReadFree> in(archive_read_new());
     if (!in) throw Error("cannot restore the base layer: out of memory");
     archive_write_disk_set_options(
@@ -555,13 +563,14 @@ std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& r
         if (archive_entry_size(entry) > 0) restored += copy_entry_data(in.get(), *state, out, name);
         if (archive_write_finish_entry(out) < ARCHIVE_WARN)
             throw Error("cannot restore " + where.string() + ": " + archive_message(out));
-        if (archive_entry_filetype(entry) != AE_IFDIR) {
-            dated.emplace_back(where, timespec{.tv_sec = archive_entry_mtime(entry),
-                                               .tv_nsec = archive_entry_mtime_nsec(entry)});
-        }
+        bool directory = archive_entry_filetype(entry) == AE_IFDIR;
         // The tar writer ends a directory's name with "/", which collect_entries does not.
-        if (archive_entry_filetype(entry) == AE_IFDIR && name.ends_with('/')) name.pop_back();
-        restored_entries.push_back({.name = std::move(name), .path = std::move(where)});
+        if (directory && name.ends_with('/')) name.pop_back();
+        restored_entries.push_back({.name = std::move(name),
+                                    .path = std::move(where),
+                                    .directory = directory,
+                                    .mtime = {.tv_sec = archive_entry_mtime(entry),
+                                              .tv_nsec = archive_entry_mtime_nsec(entry)}});
     }
     if (archive_write_close(out) < ARCHIVE_WARN)
         throw Error("cannot finish restoring the base: " + archive_message(out));
@@ -642,22 +651,16 @@ std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
         if (!writers.back()) throw Error("cannot restore the base layer: out of memory");
     }
     std::vector<std::uint64_t> sizes(layers.size());
-    // Files and links, as archived, per layer; and every entry, in the layer's order.
-    std::vector<std::vector<std::pair<fs::path, struct timespec>>> dated_by_layer(layers.size());
+    // Every entry, per layer, in the layer's order.
     std::vector<std::vector<RestoredEntry>> entries_by_layer(layers.size());
     for_each_parallel(layers.size(), std::max(threads, 1u), [&](std::size_t i) {
-        sizes[i] = restore_one(*layers[i], real_parts, writers[i].get(), dated_by_layer[i],
-                               entries_by_layer[i]);
+        sizes[i] = restore_one(*layers[i], real_parts, writers[i].get(), entries_by_layer[i]);
     });
     std::uint64_t restored = 0;
-    std::vector<std::pair<fs::path, struct timespec>> dated;
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-        restored += sizes[i];
-        dated.insert(dated.end(), dated_by_layer[i].begin(), dated_by_layer[i].end());
-    }
+    for (auto size : sizes) restored += size;
     // One shift for all layers, so that the order of mtimes holds across them; each part keeps
     // it, for the next base made from these directories (write_base_layers).
-    auto shift = shift_to_now(dated);
+    auto shift = shift_to_now(entries_by_layer);
     // Nanoseconds: an int64 holds ±292 years.
     auto value = static_cast<std::int64_t>(
         std::clamp<__int128>(shift, 0, std::numeric_limits<std::int64_t>::max()));

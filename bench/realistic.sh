@@ -5,6 +5,7 @@
 #              incremental and no-op builds after the same one-line edit cairn gets
 #   cairn      first build, a one-line Rust change, nothing changed, a fresh agent (another
 #              checkout path, another CARGO_HOME, empty cache: the base comes from the registry)
+#   reference  beside that fresh agent, the base pulled with skopeo and unpacked with tar
 #   bump       one dependency bumped (itoa 1.0.1 -> 1.0.2, under http, hyper and serde_json):
 #              cargo's own incremental rebuild against cairn on the same agent and on a fresh one
 #              (which starts from the nearest earlier base in the registry)
@@ -152,6 +153,23 @@ t_fresh=$(seconds cairn_build "$fresh" "$work/cache-b" "$work/cargo-b")
 fresh_base_built=$(jq -r .base_built "$work/last.json" 2>/dev/null || echo "?")
 row "cairn: fresh agent, same commit (base_built=$fresh_base_built, npm skipped=$(npm_skipped), cargo skipped=$(cargo_skipped))" "$t_fresh" "$(($(registry_bytes) - before))"
 echo "realistic bench: fresh agent's phases: $(phases)" >&2
+# The reference for that row: what a pull and unpack of the base costs with the ecosystem's
+# tools (skopeo copy from the registry, then zstd -d | tar -x of its layers, as many at once as
+# cairn restores), into directories as fresh as the agent's.
+t_pull_unpack=
+if command -v skopeo >/dev/null; then
+    pull_unpack() {  # DIR
+        mkdir -p "$1" &&
+            skopeo copy -q --src-tls-verify=false "docker://$host/realistic-base:$base_key" "oci:$1/layout:base" &&
+            mkdir -p "$1/tree" &&
+            jq -r '.layers[].digest | sub("sha256:"; "")' \
+                "$1/layout/blobs/sha256/$(jq -r '.manifests[0].digest | sub("sha256:"; "")' "$1/layout/index.json")" |
+            xargs -P "$(nproc)" -I{} sh -c "zstd -dc '$1/layout/blobs/sha256/{}' | tar -xf - -C '$1/tree'"
+    }
+    t_pull_unpack=$(seconds pull_unpack "$work/reference-pull")
+    rm -rf "$work/reference-pull"
+    row "reference: skopeo copy of the base + zstd -d | tar -x of its layers" "$t_pull_unpack"
+fi
 # A fresh agent of a commit no agent built: cargo compiles the workspace's crates over the base.
 edit_version "$project" 1.2
 commit "$project" "version 1.2"
@@ -261,6 +279,8 @@ echo "ratios:"
 echo "  cairn code change / native incremental cargo build:  $(ratio "$t_change" "$t_native_change")"
 echo "  cairn fresh agent, same commit / native incremental cargo build:  $(ratio "$t_fresh" "$t_native_change")"
 echo "  cairn fresh agent, new commit / native incremental cargo build:   $(ratio "$t_fresh_new" "$t_native_change")"
+[[ -n $t_pull_unpack ]] &&
+    echo "  cairn fresh agent, same commit / skopeo copy + tar -x of the base:  $(ratio "$t_fresh" "$t_pull_unpack")"
 echo "  cairn nothing changed - native no-op cargo build:    $(difference "$t_noop" "$t_native_noop") s"
 if [[ -n $builder ]]; then
     echo "  cairn first build / seed first build:                $(ratio "$t_first" "$t_seed_first")"

@@ -154,8 +154,8 @@ fresh_base_built=$(jq -r .base_built "$work/last.json" 2>/dev/null || echo "?")
 row "cairn: fresh agent, same commit (base_built=$fresh_base_built, npm skipped=$(npm_skipped), cargo skipped=$(cargo_skipped))" "$t_fresh" "$(($(registry_bytes) - before))"
 echo "realistic bench: fresh agent's phases: $(phases)" >&2
 # The reference for that row: what a pull and unpack of the base costs with the ecosystem's
-# tools (skopeo copy from the registry, then zstd -d | tar -x of its layers, as many at once as
-# cairn restores), into directories as fresh as the agent's.
+# tools (skopeo copy from the registry, then zstd -d | tar -x of its layers, one per core at once,
+# as cairn restores them), into directories as fresh as the agent's.
 t_pull_unpack=
 if command -v skopeo >/dev/null; then
     pull_unpack() {  # DIR
@@ -279,8 +279,9 @@ echo "ratios:"
 echo "  cairn code change / native incremental cargo build:  $(ratio "$t_change" "$t_native_change")"
 echo "  cairn fresh agent, same commit / native incremental cargo build:  $(ratio "$t_fresh" "$t_native_change")"
 echo "  cairn fresh agent, new commit / native incremental cargo build:   $(ratio "$t_fresh_new" "$t_native_change")"
-[[ -n $t_pull_unpack ]] &&
+if [[ -n $t_pull_unpack ]]; then
     echo "  cairn fresh agent, same commit / skopeo copy + tar -x of the base:  $(ratio "$t_fresh" "$t_pull_unpack")"
+fi
 echo "  cairn nothing changed - native no-op cargo build:    $(difference "$t_noop" "$t_native_noop") s"
 if [[ -n $builder ]]; then
     echo "  cairn first build / seed first build:                $(ratio "$t_first" "$t_seed_first")"

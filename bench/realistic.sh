@@ -155,15 +155,15 @@ row "cairn: fresh agent, same commit (base_built=$fresh_base_built, npm skipped=
 echo "realistic bench: fresh agent's phases: $(phases)" >&2
 # The reference for that row: what a pull and unpack of the base costs with the ecosystem's
 # tools (skopeo copy from the registry, then zstd -d | tar -x of its layers, one per core at once,
-# as cairn restores them), into directories as fresh as the agent's.
+# as cairn restores them; the layers are those of the manifest read above), into directories as
+# fresh as the agent's.
 t_pull_unpack=
 if command -v skopeo >/dev/null; then
     pull_unpack() {  # DIR
         mkdir -p "$1" &&
             skopeo copy -q --src-tls-verify=false "docker://$host/realistic-base:$base_key" "oci:$1/layout:base" &&
             mkdir -p "$1/tree" &&
-            jq -r '.layers[].digest | sub("sha256:"; "")' \
-                "$1/layout/blobs/sha256/$(jq -r '.manifests[0].digest | sub("sha256:"; "")' "$1/layout/index.json")" |
+            jq -r '.layers[].digest | sub("sha256:"; "")' <<<"$base_manifest" |
             xargs -P "$(nproc)" -I{} sh -c "zstd -dc '$1/layout/blobs/sha256/{}' | tar -xf - -C '$1/tree'"
     }
     t_pull_unpack=$(seconds pull_unpack "$work/reference-pull")

@@ -98,7 +98,8 @@ BaseRecord read_base_record(oci::ImageSource& source) {
 }
 
 std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter* meter,
-                                 unsigned threads) const {
+                                 unsigned threads,
+                                 const std::vector<std::string>& left_alone) const {
     oci::LayoutSource source(directory_, tag_);
     auto image = oci::load_image(source, oci::Platform::host());
     if (image.manifest.layers.empty()) throw Error(reference() + " holds no layer");
@@ -124,11 +125,15 @@ std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter*
                                .compression = zstd ? Compression::zstd : Compression::none});
         }
         if (digests.size() != sources.size()) digests.clear();
-        return restore_base_layers(sources, parts, threads, digests);
+        return restore_base_layers(sources, parts, threads, digests, left_alone);
     } catch (const Error& e) {
         // Half a restore would look warm to the next run (base_is_warm): none at all is safe.
+        // The parts left alone stay as they were.
         std::error_code ec;
-        for (const auto& part : parts) fs::remove_all(part.directory, ec);
+        for (const auto& part : parts) {
+            if (std::find(left_alone.begin(), left_alone.end(), part.member) == left_alone.end())
+                fs::remove_all(part.directory, ec);
+        }
         throw Error(std::string(e.what()) + " (restoring " + reference() +
                     "; cairn build --rebuild-base makes the base anew)");
     }

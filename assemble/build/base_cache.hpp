@@ -44,9 +44,11 @@ class BaseCache {
     static std::vector<std::string> cached_keys(const std::filesystem::path& cache_dir,
                                                 const std::string& image_name);
     // Unpacks the cached base into `parts`; returns the bytes of file content restored.
-    // Its layers are unpacked on up to `threads` threads.
+    // Its layers are unpacked on up to `threads` threads. The parts `left_alone` names by
+    // member are not touched (restore_base_layers).
     std::uint64_t restore(const std::vector<BasePart>& parts, oci::Meter* meter = nullptr,
-                          unsigned threads = 1) const;
+                          unsigned threads = 1,
+                          const std::vector<std::string>& left_alone = {}) const;
 
   private:
     std::filesystem::path directory_;

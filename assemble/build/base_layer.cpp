@@ -410,6 +410,21 @@ struct RestoredEntry {
     struct timespec mtime {};
 };
 
+// What the restore of one layer wrote. Not whole when it passed over entries of a part left
+// alone: then the layer is not what is on disk, and the index does not name it.
+struct RestoredLayer {
+    std::vector<RestoredEntry> entries;
+    bool whole = true;
+};
+
+// Whether `name` lies in one of the parts `left_alone` names by member.
+bool in_left_alone(const std::vector<std::string>& left_alone, std::string_view name) {
+    return std::any_of(left_alone.begin(), left_alone.end(), [name](const std::string& member) {
+        return name.starts_with(member) &&
+               (name.size() == member.size() || name[member.size()] == '/');
+    });
+}
+
 // The restored files, dated as if the base had just been built: every mtime moved by one
 // amount, so that the newest is now and their order (which cargo compares) stays. cargo checks
 // a build script's rerun-if-changed files against its output's mtime, and on a fresh clone the
@@ -418,10 +433,10 @@ struct RestoredEntry {
 // for unchanging (it never looks at their mtimes otherwise), and the base never holds the
 // project's own packages (workspace members and path dependencies), so no edit goes unseen.
 // Directories are not dated: a base gives them mtime 0 (BaseTarWriter::add).
-__int128 shift_to_now(const std::vector<std::vector<RestoredEntry>>& entries_by_layer) {
+__int128 shift_to_now(const std::vector<RestoredLayer>& restored) {
     std::vector<const RestoredEntry*> dated;
-    for (const auto& entries : entries_by_layer) {
-        for (const auto& entry : entries) {
+    for (const auto& layer : restored) {
+        for (const auto& entry : layer.entries) {
             if (!entry.directory) dated.push_back(&entry);
         }
     }
@@ -528,7 +543,8 @@ std::mutex umask_turns;
 // adding every entry it wrote.
 
 std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& real_parts,
-                          archive* out, std::vector<RestoredEntry>& restored_entries) {
+                          const std::vector<std::string>& left_alone, archive* out,
+                          RestoredLayer& restored_layer) {
     std::unique_ptr<archive, ReadFree> in(archive_read_new());
     if (!in) throw Error("cannot restore the base layer: out of memory");
     archive_write_disk_set_options(
@@ -551,6 +567,12 @@ std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& r
         if (status < ARCHIVE_WARN) state->fail("the base layer is damaged", in.get());
         const char* pathname = archive_entry_pathname(entry);
         std::string name = pathname ? pathname : "";
+        if (in_left_alone(left_alone, name)) {
+            if (archive_read_data_skip(in.get()) < ARCHIVE_WARN)
+                state->fail("the base layer is damaged at " + name, in.get());
+            restored_layer.whole = false;
+            continue;
+        }
         auto where = destination(real_parts, name, entry);
         archive_entry_set_pathname(entry, where.c_str());
         int written;
@@ -566,7 +588,7 @@ std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& r
         bool directory = archive_entry_filetype(entry) == AE_IFDIR;
         // The tar writer ends a directory's name with "/", which collect_entries does not.
         if (directory && name.ends_with('/')) name.pop_back();
-        restored_entries.push_back({.name = std::move(name),
+        restored_layer.entries.push_back({.name = std::move(name),
                                     .path = std::move(where),
                                     .directory = directory,
                                     .mtime = {.tv_sec = archive_entry_mtime(entry),
@@ -604,14 +626,14 @@ void wait_past(std::int64_t ctime_ns) {
 // The index of a restore, taken once every file is dated: what write_base_layers may keep.
 void write_restore_index(const std::vector<BasePart>& real_parts, std::int64_t shift,
                          const std::vector<LayerDigests>& digests,
-                         const std::vector<std::vector<RestoredEntry>>& entries_by_layer) {
+                         const std::vector<RestoredLayer>& restored) {
     auto directory = index_directory(real_parts);
     if (!directory) return;
     BaseIndex index{.shift = shift};
     for (std::size_t i = 0; i < digests.size(); ++i) {
         IndexedLayer layer{.digests = digests[i]};
-        bool whole = true;
-        for (const auto& entry : entries_by_layer[i]) {
+        bool whole = restored[i].whole;
+        for (const auto& entry : restored[i].entries) {
             auto stamp = FileStamp::of(entry.path);
             // A name that would break the index's lines is not one cairn wrote.
             whole =
@@ -630,7 +652,8 @@ void write_restore_index(const std::vector<BasePart>& real_parts, std::int64_t s
 
 std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
                                   const std::vector<BasePart>& parts, unsigned threads,
-                                  const std::vector<LayerDigests>& digests) {
+                                  const std::vector<LayerDigests>& digests,
+                                  const std::vector<std::string>& left_alone) {
     // Every path written is absolute (destination() maps members into the parts' directories
     // and refuses the rest), so ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS does not apply. And
     // SECURE_SYMLINKS looks at every component of such a path, the user's own directories
@@ -651,22 +674,24 @@ std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
         if (!writers.back()) throw Error("cannot restore the base layer: out of memory");
     }
     std::vector<std::uint64_t> sizes(layers.size());
-    // Every entry, per layer, in the layer's order.
-    std::vector<std::vector<RestoredEntry>> entries_by_layer(layers.size());
+    // Every entry written, per layer, in the layer's order.
+    std::vector<RestoredLayer> restored_layers(layers.size());
     for_each_parallel(layers.size(), std::max(threads, 1u), [&](std::size_t i) {
-        sizes[i] = restore_one(*layers[i], real_parts, writers[i].get(), entries_by_layer[i]);
+        sizes[i] = restore_one(*layers[i], real_parts, left_alone, writers[i].get(),
+                               restored_layers[i]);
     });
     std::uint64_t restored = 0;
     for (auto size : sizes) restored += size;
     // One shift for all layers, so that the order of mtimes holds across them; each part keeps
     // it, for the next base made from these directories (write_base_layers).
-    auto shift = shift_to_now(entries_by_layer);
+    auto shift = shift_to_now(restored_layers);
     // Nanoseconds: an int64 holds ±292 years.
     auto value = static_cast<std::int64_t>(
         std::clamp<__int128>(shift, 0, std::numeric_limits<std::int64_t>::max()));
     for (const auto& part : real_parts) {
         std::error_code ec;
-        if (!fs::is_directory(part.directory, ec)) continue;
+        if (in_left_alone(left_alone, part.member) || !fs::is_directory(part.directory, ec))
+            continue;
         oci::TemporaryFile file(part.directory / kBaseShiftFile);
         file.write(std::to_string(value) + "\n");
         file.commit();
@@ -674,7 +699,7 @@ std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
     // A shift that had to be clamped (a base from the future) does not give the layers' mtimes
     // back: no index then.
     if (digests.size() == layers.size() && value == shift)
-        write_restore_index(real_parts, value, digests, entries_by_layer);
+        write_restore_index(real_parts, value, digests, restored_layers);
     return restored;
 }
 

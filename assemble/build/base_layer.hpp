@@ -68,9 +68,13 @@ std::vector<BaseLayer> write_base_layers(const std::vector<BasePart>& parts, uns
 std::uint64_t restore_base_layer(ByteSource& compressed, const std::vector<BasePart>& parts);
 // The same for the layers of one base, dated as one, unpacked on up to `threads` threads (a
 // base holds no entry in two layers). With `digests` (one per layer, as stored), the restore
-// leaves an index of what it wrote (kBaseIndexFile), for write_base_layers.
+// leaves an index of what it wrote (kBaseIndexFile), for write_base_layers. The parts whose
+// members `left_alone` names are not touched: their entries are read past, not written (a part
+// the build does not need, or one already warm), and the layers that hold any stay out of the
+// index.
 std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
                                   const std::vector<BasePart>& parts, unsigned threads = 1,
-                                  const std::vector<LayerDigests>& digests = {});
+                                  const std::vector<LayerDigests>& digests = {},
+                                  const std::vector<std::string>& left_alone = {});
 
 }  // namespace cairn::assemble

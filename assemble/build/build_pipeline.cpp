@@ -222,24 +222,58 @@ NativeBuildOptions native_options(const Build& build, const std::optional<BuildV
 
 // What becomes of the base after the app build.
 struct BasePlan {
-    bool make = false;   // pack the build directories into a new base
-    bool share = false;  // push the base (made now or cached) to the registry
+    bool make = false;      // pack the build directories into a new base
+    bool share = false;     // push the base (made now or cached) to the registry
+    bool in_cache = false;     // the base is in the local cache
+    bool in_registry = false;  // the registry has it (looked for only when the cache has not)
 };
 
-// Unpacks the base `cache` holds into the build directories; gives the bytes restored.
+// The parts of one tool: "cargo/" (the target's deps, .fingerprint and build) or "npm/"
+// (node_modules).
+std::vector<BasePart> parts_of(const std::vector<BasePart>& parts, std::string_view tool) {
+    std::vector<BasePart> of_tool;
+    for (const auto& part : parts) {
+        if (part.member.starts_with(tool)) of_tool.push_back(part);
+    }
+    return of_tool;
+}
+
+std::vector<std::string> members_of(const std::vector<BasePart>& parts, std::string_view tool) {
+    std::vector<std::string> members;
+    for (const auto& part : parts_of(parts, tool)) members.push_back(part.member);
+    return members;
+}
+
+std::string npm_step_name(const Build& build) {
+    return "npm run " + build.config.npm->script;
+}
+
+constexpr const char* kCargoStepName = "cargo build";
+
+bool npm_step_skipped(const Build& build) {
+    return build.npm_step && build.result.steps[*build.npm_step].skipped;
+}
+
+// Unpacks the base `cache` holds into the build directories, but for the parts `left_alone`
+// names; gives the bytes restored.
 std::uint64_t restore_base(Build& build, const BaseCache& cache,
-                           const std::optional<BuildView>& view) {
+                           const std::optional<BuildView>& view,
+                           const std::vector<std::string>& left_alone = {}) {
     auto start = Clock::now();
     // A git dependency is checked out (and a registry crate unpacked) before the restore, so
     // that the restored base, dated to now, is newer than its sources: else a build script that
     // watches its files would run again, and its crate be compiled again. (Today's cargo already
     // checks git dependencies out for `cargo metadata`, run when the view was made; this does
     // not rely on it.)
-    if (build.config.cargo) {
+    auto cargo = members_of(build.parts, "cargo/");
+    bool cargo_restored = std::any_of(cargo.begin(), cargo.end(), [&](const std::string& member) {
+        return std::find(left_alone.begin(), left_alone.end(), member) == left_alone.end();
+    });
+    if (build.config.cargo && cargo_restored) {
         if (auto problem = fetch_cargo_sources(*build.config.cargo, native_options(build, view)))
             build.say("warning: " + *problem + " (the build goes on)");
     }
-    auto bytes = cache.restore(build.parts, build.meter(), build.options.jobs);
+    auto bytes = cache.restore(build.parts, build.meter(), build.options.jobs, left_alone);
     build.result.times.base += seconds_since(start);
     return bytes;
 }
@@ -327,16 +361,18 @@ bool restore_nearest_base(Build& build, const BaseCandidate& nearest,
             build.result.times.base += seconds_since(start);
         }
         from.mark_used();
-        restore_base(build, from, view);
+        std::vector<std::string> left_alone;
+        if (build.config.npm && !nearest.near.same_npm) {
+            left_alone = members_of(build.parts, "npm/");
+            for (const auto& part : build.parts) {
+                if (part.member.starts_with("npm/")) fs::remove_all(part.directory);
+            }
+        }
+        restore_base(build, from, view, left_alone);
     } catch (const Error& error) {
         build.say("warning: the earlier base " + nearest.key + " could not be restored (" +
                   error.what() + ")");
         return false;
-    }
-    if (build.config.npm && !nearest.near.same_npm) {
-        for (const auto& part : build.parts) {
-            if (part.member.starts_with("npm/")) fs::remove_all(part.directory);
-        }
     }
     build.result.base_nearest = nearest.key;
     std::string what = std::to_string(nearest.near.shared_packages) + " of " +
@@ -356,21 +392,45 @@ bool start_from_nearest_base(Build& build, const std::optional<BuildView>& view)
     return nearest && restore_nearest_base(build, *nearest, view);
 }
 
-// Restores the base when one exists and the builds are not warm, else the nearest earlier
-// one; says what is left to do.
-BasePlan prepare_base(Build& build, const BaseCache& cache, const std::optional<BuildView>& view) {
+// The parts of the base this build leaves as they are: a tool's that are warm here already
+// (restored over, they would be dated anew, and cargo would compile the workspace again), and
+// those of a skipped step, whose tool does not run: node_modules, most of a base's files, when
+// the npm step is skipped; cargo's when its binaries come from an earlier run.
+std::vector<std::string> parts_not_needed(const Build& build) {
+    std::vector<std::string> left_alone;
+    for (std::string_view tool : {"cargo/", "npm/"}) {
+        auto parts = parts_of(build.parts, tool);
+        bool skipped = tool == "npm/" ? npm_step_skipped(build) : build.cargo_layer.has_value();
+        if (!parts.empty() && (skipped || base_is_warm(parts))) {
+            for (const auto& part : parts) left_alone.push_back(part.member);
+        }
+    }
+    return left_alone;
+}
+
+// Says which cold parts stay so for a skipped step: " (not restored: node_modules, as npm run
+// build is skipped)", or nothing.
+std::string not_restored(const Build& build) {
+    std::vector<std::string> what;
+    if (npm_step_skipped(build) && !base_is_warm(parts_of(build.parts, "npm/")))
+        what.push_back("node_modules, as " + npm_step_name(build) + " is skipped");
+    if (build.cargo_layer && !base_is_warm(parts_of(build.parts, "cargo/")))
+        what.push_back(std::string("cargo's target, as ") + kCargoStepName + " is skipped");
+    if (what.empty()) return "";
+    std::string text = " (not restored: " + what.front();
+    if (what.size() > 1) text += "; " + what.back();
+    return text + ")";
+}
+
+// Where the base of this build is: in the cache, in the registry, or nowhere yet (this build
+// makes it). Nothing is pulled or restored yet: which steps run decides what is needed of it.
+BasePlan find_base(Build& build, const BaseCache& cache) {
     const auto& key = build.result.base_key;
     bool registry = !build.options.local_only;
-    if (build.options.rebuild_base) {
-        // A forced rebuild starts cold: what is there may be what went wrong.
-        for (const auto& part : build.parts) fs::remove_all(part.directory);
-        build.say("base " + key + ": rebuilding from scratch (--rebuild-base)");
-        return {.make = true, .share = registry};
-    }
+    if (build.options.rebuild_base) return {.make = true, .share = registry};
     BasePlan plan;
-    bool warm = base_is_warm(build.parts);
-    bool cached = cache.has();
-    if (cached) {
+    if (cache.has()) {
+        plan.in_cache = true;
         cache.mark_used();
         // Made by a --local-only build, or its push failed: the registry is the shared cache,
         // so it goes there now.
@@ -378,26 +438,48 @@ BasePlan prepare_base(Build& build, const BaseCache& cache, const std::optional<
             build.say("base " + key + ": only in the local cache, pushed after the build");
             plan.share = true;
         }
-    } else if (registry) {
-        cached = find_in_registry(build, cache, !warm);
+        return plan;
     }
-    if (!cached) {
-        if (warm) {
+    if (registry && find_in_registry(build, cache, false)) {
+        plan.in_registry = true;
+        return plan;
+    }
+    return {.make = true, .share = registry};
+}
+
+// Readies the build directories: of a base that exists, the parts this build needs and are cold
+// here are restored (pulled first when only the registry has it); a base to be made starts from
+// the warm directories, else from the nearest earlier base.
+void ready_base(Build& build, const BaseCache& cache, const BasePlan& plan,
+                const std::optional<BuildView>& view) {
+    const auto& key = build.result.base_key;
+    if (build.options.rebuild_base) {
+        // A forced rebuild starts cold: what is there may be what went wrong.
+        for (const auto& part : build.parts) fs::remove_all(part.directory);
+        build.say("base " + key + ": rebuilding from scratch (--rebuild-base)");
+        return;
+    }
+    if (plan.make) {
+        if (base_is_warm(build.parts)) {
             build.say("base " + key + ": none yet, cargo and npm build on the warm directories");
         } else if (!start_from_nearest_base(build, view)) {
             build.say("base " + key + ": none yet, building the dependencies");
         }
-        return {.make = true, .share = registry};
+        return;
     }
-    if (warm) {
-        build.say("base " + key + ": build directories already warm, not restored");
-        return plan;
+    auto left_alone = parts_not_needed(build);
+    // Not made (cargo is skipped) and nowhere to restore from: npm installs node_modules.
+    if (!plan.in_cache && !plan.in_registry) return;
+    if (left_alone.size() == build.parts.size()) {
+        build.say("base " + key + ": build directories already warm" + not_restored(build) +
+                  ", not restored");
+        return;
     }
-    auto bytes = restore_base(build, cache, view);
+    if (!plan.in_cache) find_in_registry(build, cache, true);
+    auto bytes = restore_base(build, cache, view, left_alone);
     build.result.base_restored = true;
     build.say("base " + key + ": restored " + std::to_string(bytes) + " bytes from " +
-              cache.reference());
-    return plan;
+              cache.reference() + not_restored(build));
 }
 
 void store_base(Build& build, const BaseCache& cache) {
@@ -515,10 +597,6 @@ StepContext step_context(const Build& build) {
                         .node_version = build.node_version};
     if (!build.target_dir.empty()) context.outside.push_back(build.target_dir);
     return context;
-}
-
-std::string npm_step_name(const Build& build) {
-    return "npm run " + build.config.npm->script;
 }
 
 // The record of the step's `key` in the registry (`NAME-base:<key>`, a one-layer image). With
@@ -662,7 +740,6 @@ std::vector<std::string> record_npm_step(Build& build, const LayerDigests& ui,
     return keys;
 }
 
-constexpr const char* kCargoStepName = "cargo build";
 
 // Whether `cargo build` can be skipped: only where its binaries are missing (a fresh checkout,
 // where cargo would compile every workspace crate again), its inputs are those of a successful
@@ -693,7 +770,11 @@ void decide_cargo_step(Build& build, oci::BlobStore& store, const BasePlan& base
         return fs::exists(dir / bin, ec);
     });
     if (all_here) return decided(false, "its binaries are here: cargo's fingerprints decide");
-    if (base_plan.make) return decided(false, "it builds the base");
+    // Where the registry is to get the base (or --rebuild-base asks for it), cargo runs to make
+    // it; an offline build with no base of its own may skip cargo, and then makes none (its
+    // build directories stay cold).
+    if (base_plan.make && (base_plan.share || build.options.rebuild_base))
+        return decided(false, "it builds the base");
     StepRecords records(build.cache_dir, build.config.project_dir, report.name);
     if (records.last_run_here() == report.key) return decided(false, "its binaries are missing");
     auto record = records.find(report.key, store);
@@ -764,10 +845,11 @@ void push_step_records(Build& build, const StepPush& push, const oci::BlobStore&
 
 // The app's builds, cargo and npm at once. The dependencies cargo compiled on the way are the
 // base's work, and their time is counted there.
-void run_app_build(Build& build, const std::optional<BuildView>& view) {
+void run_app_build(Build& build, const std::optional<BuildView>& view, const BasePlan& base_plan) {
     auto start = Clock::now();
     auto options = native_options(build, view);
-    options.skip_npm = build.npm_step && build.result.steps[*build.npm_step].skipped;
+    options.skip_npm = npm_step_skipped(build);
+    options.npm_install_for_base = base_plan.make;
     options.skip_cargo = build.cargo_layer.has_value();
     auto report = run_native_build(build.config, options, [&build](std::string_view line) {
         build.say(std::string(line));
@@ -910,14 +992,18 @@ BuildResult run_build(const BuildOptions& options, BuildObserver& observer) {
     // A project of files alone has nothing to compile, so no base to look for or make.
     // The view is taken before the base is looked for: the restore fetches through it.
     auto view = open_build_view(build);
-    auto base_plan = build.parts.empty() ? BasePlan{} : prepare_base(build, cache, view);
-
+    // Which steps run is known before the base is restored: a skipped step's tool needs none
+    // of it.
     oci::BlobStore store(build.cache_dir);
     decide_npm_step(build, store);
+    auto base_plan = build.parts.empty() ? BasePlan{} : find_base(build, cache);
     decide_cargo_step(build, store, base_plan);
+    // A skipped cargo compiles nothing: there is no base to make from cold directories.
+    if (build.cargo_layer) base_plan.make = false;
+    if (!build.parts.empty()) ready_base(build, cache, base_plan, view);
 
     build.phase("app build");
-    run_app_build(build, view);
+    run_app_build(build, view, base_plan);
     view.reset();
     if (base_plan.make) store_base(build, cache);
     if (base_plan.share) push_base(build, cache);

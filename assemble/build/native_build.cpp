@@ -162,7 +162,7 @@ void build_cargo(const CargoSection& cargo, const NativeBuildOptions& options,
     clock.finish(report);
 }
 
-void build_npm(const NpmSection& npm, bool install, const fs::path& log_dir,
+void build_npm(const NpmSection& npm, bool install, bool script, const fs::path& log_dir,
                const std::atomic<bool>& cancelled,
                const std::function<void(std::string_view)>& on_line) {
     registry::ProcessOptions options{.directory = npm.dir,
@@ -178,7 +178,7 @@ void build_npm(const NpmSection& npm, bool install, const fs::path& log_dir,
         stamp.write(package_lock_digest(npm));
         stamp.commit();
     }
-    run_step({"npm", "run", npm.script}, options, on_line, log_dir);
+    if (script) run_step({"npm", "run", npm.script}, options, on_line, log_dir);
 }
 
 // Adds the unit hashes found in the last components of `path` (".../deps/libfoo-HASH.rlib",
@@ -415,11 +415,12 @@ NativeBuildReport run_native_build(const BuildConfig& config, const NativeBuildO
         registry::stop_running_children();
     };
     std::optional<std::thread> npm_thread;
-    if (config.npm && !options.skip_npm) {
+    bool install_only = options.skip_npm && options.npm_install_for_base;
+    if (config.npm && (!options.skip_npm || (install_only && npm_install_needed(*config.npm)))) {
         npm_thread.emplace([&] {
             try {
-                build_npm(*config.npm, options.npm_install, options.log_dir, cancelled,
-                          prefixed("npm| "));
+                build_npm(*config.npm, options.npm_install, !options.skip_npm, options.log_dir,
+                          cancelled, prefixed("npm| "));
             } catch (...) {
                 failed(std::current_exception());
             }

@@ -72,6 +72,9 @@ struct NativeBuildOptions {
     const WorkspaceNames* workspace = nullptr;
     // The npm step was skipped (build_step.hpp): neither `npm ci` nor the script runs.
     bool skip_npm = false;
+    // With skip_npm: the base this build makes holds node_modules, so `npm ci` still runs where
+    // node_modules is missing or was installed from another package-lock.json; the script not.
+    bool npm_install_for_base = false;
     // The cargo step was skipped: its binary layer is an earlier run's, and cargo does not run.
     bool skip_cargo = false;
     // Run `npm ci` even when node_modules exists (package-lock.json changed since the last).

@@ -135,8 +135,9 @@ build "--no-skip" --no-skip
 expect_ran "--no-skip" "--no-skip"
 digest_a=$(jq -r .digest "$WORK/r.json")
 
-# A fresh agent: another path, an empty cache, no ui/out and no node_modules. The base and the
-# UI layer come from the registry; npm is not called for ci or run; the image is the same.
+# A fresh agent: another path, an empty cache, no ui/out and no node_modules. The UI layer and
+# the binary layer come from the registry; npm is not called for ci or run; the image is the
+# same. With both steps skipped, no part of the base is needed: none is pulled or restored.
 AGENT=$WORK/agent-b/checkout/sample
 copy_sample "$AGENT"
 cp "$PROJECT/src/main.rs" "$AGENT/src/main.rs"
@@ -145,11 +146,40 @@ PROJECT=$AGENT CAIRN_CACHE=$WORK/cache-b build "fresh agent"
 expect_skipped "fresh agent" "inputs unchanged since an earlier run"
 assert_eq 0 "$(tail -n +"$((calls_before + 1))" "$WORK/npm.calls" | grep -cE '^(ci|install|run)' || true)" \
     "npm ci and npm run on the fresh agent"
-assert_eq true "$(jq -r .base_restored "$WORK/r.json")" "the fresh agent restored the base"
+assert_eq "true inputs unchanged since an earlier run: its layer is used" \
+    "$(jq -r '.steps[] | select(.name == "cargo build") | "\(.skipped) \(.reason)"' "$WORK/r.json")" \
+    "the fresh agent skips cargo too"
+assert_eq false "$(jq -r .base_restored "$WORK/r.json")" "the fresh agent restores no base for skipped steps"
+assert_absent "$AGENT/target/release/deps" "no cargo output restored for a skipped cargo"
+assert_absent "$AGENT/ui/node_modules" "no node_modules restored for a skipped npm"
+assert_contains "$(cat "$ERR")" "not restored: node_modules, as npm run build is skipped" \
+    "the progress says why node_modules is not restored"
 assert_eq "$ui1" "$ui" "the fresh agent's UI layer"
 assert_eq "$digest_a" "$(jq -r .digest "$WORK/r.json")" "the fresh agent's image digest"
 assert_eq "$digest_a" "$(skopeo_digest "$REGISTRY_HOST/sample:dev")" "skopeo's digest of the fresh agent's push"
 assert_absent "$AGENT/ui/out" "a skipped step writes no output into the checkout"
+
+# A Rust edit there: cargo runs on the base's cargo part, restored from the registry, and
+# compiles no dependency; node_modules stays unrestored, npm skipped.
+sed -i 's|fn main() {|fn main() {\n    let _fresh_agent_edit = 2;|' "$AGENT/src/main.rs"
+PROJECT=$AGENT CAIRN_CACHE=$WORK/cache-b build "fresh agent, Rust edit"
+expect_skipped "fresh agent, Rust edit" "inputs unchanged since an earlier run"
+assert_eq true "$(jq -r .base_restored "$WORK/r.json")" "the edit restores the base's cargo part"
+assert_eq 0 "$(jq '.dependencies_compiled | length' "$WORK/r.json")" "dependencies compiled over the restored part"
+assert_exists "$AGENT/target/release/sample-server" "cargo built the binary"
+assert_absent "$AGENT/ui/node_modules" "node_modules not restored while npm is skipped"
+# A UI edit there: npm runs, on node_modules restored from the cache (no npm ci); cargo's warm
+# target is left as it was, so cargo compiles nothing.
+bin_stamp=$(stat -c %Y.%y "$AGENT/target/release/sample-server")
+echo "/* fresh agent */" >>"$AGENT/ui/src/style.css"
+calls_before=$(wc -l <"$WORK/npm.calls")
+PROJECT=$AGENT CAIRN_CACHE=$WORK/cache-b build "fresh agent, UI edit"
+expect_ran "fresh agent, UI edit" "no earlier run"
+assert_exists "$AGENT/ui/node_modules/.cairn-package-lock" "node_modules restored for npm"
+assert_eq 0 "$(tail -n +"$((calls_before + 1))" "$WORK/npm.calls" | grep -cE '^(ci|install)' || true)" \
+    "npm ci on restored node_modules"
+assert_eq "$bin_stamp" "$(stat -c %Y.%y "$AGENT/target/release/sample-server")" \
+    "the binary cargo built before the UI edit (not relinked)"
 
 # Two builds at once, of two checkouts sharing one cache, keep its records and stat index whole:
 # both finish, and a build after them still skips the step from what they left.

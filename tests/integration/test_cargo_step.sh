@@ -101,6 +101,8 @@ assert_eq "true inputs unchanged since an earlier run: its layer is used" "$(car
     "the fresh agent skips cargo"
 assert_eq "$key_a" "$(cargo_key)" "the key does not depend on the path, the cache or CARGO_HOME"
 assert_absent "$PROJECT_B/target/release/app" "cargo did not run on the fresh agent"
+assert_eq false "$(jq -r .base_restored "$OUT")" "a skipped cargo needs no base restored"
+assert_absent "$PROJECT_B/target/release/deps" "nothing of the base written for a skipped cargo"
 assert_eq "$digest_a" "$(jq -r .digest "$OUT")" "the fresh agent pushes agent A's image"
 assert_contains "$(cat "$ERR")" "step cargo build: skipped" "the progress says the step was skipped"
 # Again there: the record is in its cache now.

@@ -308,6 +308,36 @@ BOOST_AUTO_TEST_CASE(restore_puts_parts_back_with_their_mtimes) {
     BOOST_TEST(assemble::base_is_warm(targets));
 }
 
+BOOST_AUTO_TEST_CASE(a_part_left_alone_is_not_touched) {
+    ScratchDir from;
+    write_file(from / "deps/libfnv.rlib", "rlib bytes");
+    write_file(from / "node_modules/pkg/index.js", "module.exports = 1;\n");
+    MemorySink blob;
+    assemble::write_base_layer({{"cargo/deps", from / "deps"},
+                                {"npm/node_modules", from / "node_modules"}},
+                               1, blob);
+
+    ScratchDir to;
+    std::vector<assemble::BasePart> targets{{"cargo/deps", to / "deps"},
+                                            {"npm/node_modules", to / "node_modules"}};
+    // Not restored into an empty place...
+    cairn::MemorySource first(blob.bytes);
+    BOOST_TEST(assemble::restore_base_layers({&first}, targets, 1, {}, {"npm/node_modules"}) ==
+               10u);
+    BOOST_TEST(read_file(to / "deps/libfnv.rlib") == "rlib bytes");
+    BOOST_TEST(!fs::exists(to / "node_modules"));
+    // ...nor over what is there: its files, their mtimes and no shift note of the restore.
+    write_file(to / "node_modules/pkg/index.js", "mine");
+    auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(48);
+    fs::last_write_time(to / "node_modules/pkg/index.js", old_time);
+    cairn::MemorySource second(blob.bytes);
+    assemble::restore_base_layers({&second}, targets, 1, {}, {"npm/node_modules"});
+    BOOST_TEST(read_file(to / "node_modules/pkg/index.js") == "mine");
+    BOOST_TEST((fs::last_write_time(to / "node_modules/pkg/index.js") == old_time));
+    BOOST_TEST(!fs::exists(to / "node_modules" / assemble::kBaseShiftFile));
+    BOOST_TEST(fs::exists(to / "deps" / assemble::kBaseShiftFile));
+}
+
 BOOST_AUTO_TEST_CASE(a_member_outside_every_part_is_refused) {
     ScratchDir from;
     write_file(from / "deps/a", "a");

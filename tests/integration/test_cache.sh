@@ -44,7 +44,9 @@ assert_match "$(cat "$OUT")" "layers: [1-9]" "ls counts the build's layers"
 
 cairn_ok cache gc --keep-days 30
 assert_contains "$(cat "$ERR")" "removed 0 base(s) and 0 blob(s)" "gc keeps what was just used"
+# node_modules is restored only for an npm that runs: a UI edit makes it run.
 rm -rf "$PROJECT/ui/node_modules"
+echo "// after gc" >>"$PROJECT/ui/build.js"
 build
 assert_eq true "$(jq -r .base_restored "$OUT")" "the kept base still restores"
 

@@ -589,10 +589,10 @@ std::uint64_t restore_one(ByteSource& compressed, const std::vector<BasePart>& r
         // The tar writer ends a directory's name with "/", which collect_entries does not.
         if (directory && name.ends_with('/')) name.pop_back();
         restored_layer.entries.push_back({.name = std::move(name),
-                                    .path = std::move(where),
-                                    .directory = directory,
-                                    .mtime = {.tv_sec = archive_entry_mtime(entry),
-                                              .tv_nsec = archive_entry_mtime_nsec(entry)}});
+                                          .path = std::move(where),
+                                          .directory = directory,
+                                          .mtime = {.tv_sec = archive_entry_mtime(entry),
+                                                    .tv_nsec = archive_entry_mtime_nsec(entry)}});
     }
     if (archive_write_close(out) < ARCHIVE_WARN)
         throw Error("cannot finish restoring the base: " + archive_message(out));
@@ -677,8 +677,8 @@ std::uint64_t restore_base_layers(const std::vector<ByteSource*>& layers,
     // Every entry written, per layer, in the layer's order.
     std::vector<RestoredLayer> restored_layers(layers.size());
     for_each_parallel(layers.size(), std::max(threads, 1u), [&](std::size_t i) {
-        sizes[i] = restore_one(*layers[i], real_parts, left_alone, writers[i].get(),
-                               restored_layers[i]);
+        sizes[i] =
+            restore_one(*layers[i], real_parts, left_alone, writers[i].get(), restored_layers[i]);
     });
     std::uint64_t restored = 0;
     for (auto size : sizes) restored += size;

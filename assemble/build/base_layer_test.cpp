@@ -313,9 +313,8 @@ BOOST_AUTO_TEST_CASE(a_part_left_alone_is_not_touched) {
     write_file(from / "deps/libfnv.rlib", "rlib bytes");
     write_file(from / "node_modules/pkg/index.js", "module.exports = 1;\n");
     MemorySink blob;
-    assemble::write_base_layer({{"cargo/deps", from / "deps"},
-                                {"npm/node_modules", from / "node_modules"}},
-                               1, blob);
+    assemble::write_base_layer(
+        {{"cargo/deps", from / "deps"}, {"npm/node_modules", from / "node_modules"}}, 1, blob);
 
     ScratchDir to;
     std::vector<assemble::BasePart> targets{{"cargo/deps", to / "deps"},

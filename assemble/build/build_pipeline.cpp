@@ -220,10 +220,10 @@ NativeBuildOptions native_options(const Build& build, const std::optional<BuildV
     return options;
 }
 
-// What becomes of the base after the app build.
+// Where the base is, and what becomes of it after the app build.
 struct BasePlan {
-    bool make = false;      // pack the build directories into a new base
-    bool share = false;     // push the base (made now or cached) to the registry
+    bool make = false;         // pack the build directories into a new base
+    bool share = false;        // push the base (made now or cached) to the registry
     bool in_cache = false;     // the base is in the local cache
     bool in_registry = false;  // the registry has it (looked for only when the cache has not)
 };
@@ -467,9 +467,9 @@ void ready_base(Build& build, const BaseCache& cache, const BasePlan& plan,
         }
         return;
     }
-    auto left_alone = parts_not_needed(build);
     // Not made (cargo is skipped) and nowhere to restore from: npm installs node_modules.
     if (!plan.in_cache && !plan.in_registry) return;
+    auto left_alone = parts_not_needed(build);
     if (left_alone.size() == build.parts.size()) {
         build.say("base " + key + ": build directories already warm" + not_restored(build) +
                   ", not restored");
@@ -739,7 +739,6 @@ std::vector<std::string> record_npm_step(Build& build, const LayerDigests& ui,
     records.ran_here(keys.back());
     return keys;
 }
-
 
 // Whether `cargo build` can be skipped: only where its binaries are missing (a fresh checkout,
 // where cargo would compile every workspace crate again), its inputs are those of a successful

@@ -51,8 +51,8 @@ BOOST_AUTO_TEST_CASE(a_ca_file_turns_loopback_to_https) {
 }
 
 BOOST_AUTO_TEST_CASE(certs_d_directories) {
-    test::TempDir first;
-    test::TempDir second;
+    cairn::test::TempDir first;
+    cairn::test::TempDir second;
     touch(first / "127.0.0.1:5443/ca.crt");
     touch(second / "reg.example/extra.crt");
     touch(second / "reg.example/client.cert");

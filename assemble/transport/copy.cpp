@@ -44,11 +44,15 @@ class Copier {
     // Blobs not seen before, on up to jobs_ threads.
     void copy_blobs(const std::vector<oci::Descriptor>& descriptors) {
         std::vector<const oci::Descriptor*> fresh;
+        std::vector<std::uint64_t> sizes;
         for (const auto& descriptor : descriptors) {
-            if (done_.insert(descriptor.digest).second) fresh.push_back(&descriptor);
+            if (!done_.insert(descriptor.digest).second) continue;
+            fresh.push_back(&descriptor);
+            sizes.push_back(static_cast<std::uint64_t>(descriptor.size));
         }
-        for_each_parallel(fresh.size(), jobs_, [&](std::size_t i) {
-            const auto& descriptor = *fresh[i];
+        auto order = largest_first(sizes);
+        for_each_parallel(order.size(), jobs_, [&](std::size_t i) {
+            const auto& descriptor = *fresh[order[i]];
             auto size = static_cast<std::uint64_t>(descriptor.size);
             if (target_.has_blob(descriptor)) {
                 std::lock_guard lock(counts_mutex_);

@@ -40,6 +40,31 @@ struct MultiPlatform {
     }
 };
 
+// A layout target that notes the size of each blob in the order it is stored.
+class RecordingTarget final : public oci::ImageTarget {
+  public:
+    explicit RecordingTarget(const fs::path& dir) : layout_(dir, "recorded") {}
+    std::vector<std::int64_t> sizes;
+
+    std::string name() const override { return layout_.name(); }
+    bool has_blob(const oci::Descriptor& descriptor) override {
+        return layout_.has_blob(descriptor);
+    }
+    void put_blob(const oci::Descriptor& descriptor, cairn::ByteSource& content) override {
+        sizes.push_back(descriptor.size);
+        layout_.put_blob(descriptor, content);
+    }
+    void put_manifest(const oci::ManifestBlob& manifest) override {
+        layout_.put_manifest(manifest);
+    }
+    void put_child_manifest(const oci::ManifestBlob& manifest) override {
+        layout_.put_child_manifest(manifest);
+    }
+
+  private:
+    oci::LayoutTarget layout_;
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(copy_images)
@@ -200,6 +225,15 @@ BOOST_AUTO_TEST_CASE(docker_manifests_and_lists_are_rewritten_in_oci_types_on_re
     auto arm = oci::load_image(list_back, linux_platform("arm64"));
     BOOST_TEST(arm.manifest.layers.front().digest == arm64.layer.digest);
     BOOST_TEST(arm.manifest.media_type == oci::media_type::oci_manifest);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_largest_blobs_are_sent_first, MultiPlatform) {
+    // The manifest names the layer before the config, which is the larger here.
+    BOOST_REQUIRE(amd64.config.size > amd64.layer.size);
+    oci::LayoutSource source(dir / "src", "single");
+    RecordingTarget target(dir / "dst");
+    copy_image(source, target, {});
+    BOOST_TEST(target.sizes == (std::vector<std::int64_t>{amd64.config.size, amd64.layer.size}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

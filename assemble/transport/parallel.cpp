@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -34,6 +35,14 @@ void for_each_parallel(std::size_t count, unsigned threads,
         work();
     }
     if (first_error) std::rethrow_exception(first_error);
+}
+
+std::vector<std::size_t> largest_first(const std::vector<std::uint64_t>& sizes) {
+    std::vector<std::size_t> order(sizes.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::ranges::stable_sort(order, std::ranges::greater{},
+                             [&sizes](std::size_t i) { return sizes[i]; });
+    return order;
 }
 
 }  // namespace cairn::assemble

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace cairn::assemble {
 
@@ -10,5 +12,9 @@ namespace cairn::assemble {
 // starts; the first exception is rethrown once every running job has ended.
 void for_each_parallel(std::size_t count, unsigned threads,
                        const std::function<void(std::size_t)>& job);
+
+// The order in which to start transfers of these sizes so that the last ends soonest: largest
+// first (a long one started last would run alone at the end), equal sizes in their given order.
+std::vector<std::size_t> largest_first(const std::vector<std::uint64_t>& sizes);
 
 }  // namespace cairn::assemble

@@ -2,6 +2,7 @@
 #include "assemble/transport/ship.hpp"
 
 #include <atomic>
+#include <vector>
 
 #include "assemble/transport/parallel.hpp"
 #include "oci/blob_store.hpp"
@@ -25,8 +26,11 @@ ShipStats ship(oci::ImageTarget& target, const LayerLocator& locate, const Stack
     std::atomic<std::uint64_t> written{0};
     std::atomic<std::uint64_t> skipped{0};
     const auto& layers = image.parsed.layers;
-    for_each_parallel(layers.size(), target.parallel_uploads() ? jobs : 1, [&](std::size_t i) {
-        const auto& layer = layers[i];
+    std::vector<std::uint64_t> sizes;
+    for (const auto& layer : layers) sizes.push_back(static_cast<std::uint64_t>(layer.size));
+    auto order = largest_first(sizes);
+    for_each_parallel(order.size(), target.parallel_uploads() ? jobs : 1, [&](std::size_t i) {
+        const auto& layer = layers[order[i]];
         auto size = static_cast<std::uint64_t>(layer.size);
         if (target.has_blob(layer)) {
             skipped += size;

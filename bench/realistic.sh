@@ -70,11 +70,19 @@ edit_version() {  # DIR VERSION
     sed -i "s/^pub const VERSION: &str = \"realistic [0-9.]*\";/pub const VERSION: \&str = \"realistic $2\";/" \
         "$1/crates/core/src/lib.rs"
 }
+# With BENCH_LOG_DIR set, each timed command's output is kept there too (01.log, 02.log, …),
+# to see where a run's time went.
 seconds() {  # COMMAND... : runs it, prints its wall time; its output goes to $work/last.log
     local start end
     start=$(date +%s.%N)
     "$@" >"$work/last.log" 2>&1 || { echo "realistic bench: failed: $*" >&2; tail -20 "$work/last.log" >&2; exit 1; }
     end=$(date +%s.%N)
+    if [[ -n ${BENCH_LOG_DIR:-} ]]; then
+        mkdir -p "$BENCH_LOG_DIR"
+        local kept  # seconds runs in a subshell: the count is the files already there
+        kept=$(find "$BENCH_LOG_DIR" -maxdepth 1 -name '*.log' | wc -l)
+        { echo "# $*"; cat "$work/last.log"; } >"$BENCH_LOG_DIR/$(printf '%02d' $((kept + 1))).log"
+    fi
     printf '%.1f' "$(echo "$end - $start" | bc -l)"
 }
 rows=()

@@ -35,9 +35,15 @@ class BaseCache {
     // Says how many bytes went (and how many the registry had).
     CopyResult push(oci::ImageTarget& target, unsigned jobs, oci::Meter* meter = nullptr) const;
     // Makes the base layers of `parts` (write_base_layers) and stores them as the image of tag(),
-    // `record` in its labels.
+    // `record` in its labels. The layers `carried` (of an earlier base in this cache, for parts
+    // not in `parts`) join them as they are, unread, in group order: the image is the one a
+    // restore of those parts and a whole pack would give.
     std::vector<BaseLayer> store(const std::vector<BasePart>& parts, unsigned threads,
-                                 const BaseRecord& record) const;
+                                 const BaseRecord& record,
+                                 const std::vector<BaseLayer>& carried = {}) const;
+    // The cached base's layers and their groups; empty when its config does not say what each
+    // layer is (a base of another making).
+    std::vector<BaseLayer> layers() const;
     // What the cached base was built from.
     BaseRecord record() const;
     // The keys ("cargo-<12 hex>") of the bases of `image_name` in the cache, sorted.
@@ -45,7 +51,8 @@ class BaseCache {
                                                 const std::string& image_name);
     // Unpacks the cached base into `parts`; returns the bytes of file content restored.
     // Its layers are unpacked on up to `threads` threads. The parts `left_alone` names by
-    // member are not touched (restore_base_layers).
+    // member are not touched (restore_base_layers); a layer of a tool whose parts are all left
+    // alone is not read at all.
     std::uint64_t restore(const std::vector<BasePart>& parts, oci::Meter* meter = nullptr,
                           unsigned threads = 1,
                           const std::vector<std::string>& left_alone = {}) const;

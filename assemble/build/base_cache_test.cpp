@@ -66,4 +66,60 @@ BOOST_AUTO_TEST_CASE(a_failed_restore_leaves_no_part_behind) {
     BOOST_TEST(!fs::exists(to / "deps"));
 }
 
+// A base made after a Cargo.lock change keeps the earlier base's npm layers without unpacking
+// them: the restore leaves them unread (their blobs may even be gone), and the new base is the
+// one a whole restore and pack would give, layer for layer.
+BOOST_AUTO_TEST_CASE(a_base_keeps_an_earlier_bases_npm_layers_unread) {
+    ScratchDir cache;
+    ScratchDir from;
+    write_file(from / "deps/libbig-0123abcd.rlib", std::string(2 << 20, 'b'));
+    write_file(from / "deps/libsmall-4567cdef.rlib", "s");
+    write_file(from / "node_modules/next/index.js", std::string(2 << 20, 'n'));
+    write_file(from / "node_modules/tiny/index.js", "t");
+    assemble::BaseRecord record{.toolchain = "sha256:aa", .npm = "sha256:bb"};
+    assemble::BaseCache earlier(cache.path(), "app", "cargo-000000000001");
+    earlier.store({{"cargo/deps", from / "deps"}, {"npm/node_modules", from / "node_modules"}}, 1,
+                  record);
+    auto layers = earlier.layers();
+    BOOST_TEST_REQUIRE(layers.size() >= 3u);
+    std::vector<assemble::BaseLayer> npm;
+    for (const auto& layer : layers) {
+        if (assemble::base_layer_tool(layer.group) == "npm") npm.push_back(layer);
+    }
+    BOOST_TEST_REQUIRE(npm.size() >= 2u);
+
+    ScratchDir to;
+    std::vector<assemble::BasePart> cargo_part{{"cargo/deps", to / "deps"}};
+    std::vector<assemble::BasePart> both{{"cargo/deps", to / "deps"},
+                                         {"npm/node_modules", to / "node_modules"}};
+    earlier.restore(both, nullptr, 1, {"npm/node_modules"});
+    BOOST_TEST(read_file(to / "deps/libsmall-4567cdef.rlib") == "s");
+    BOOST_TEST(!fs::exists(to / "node_modules"));
+
+    assemble::BaseCache later(cache.path(), "app", "cargo-000000000002");
+    auto made = later.store(cargo_part, 1, record, npm);
+    BOOST_REQUIRE(made.size() == layers.size());
+    for (std::size_t i = 0; i < made.size(); ++i) {
+        BOOST_TEST(made[i].group == layers[i].group);
+        BOOST_TEST(made[i].digests.digest == layers[i].digests.digest, made[i].group);
+    }
+    // Its node_modules is whole.
+    ScratchDir again;
+    later.restore({{"cargo/deps", again / "deps"}, {"npm/node_modules", again / "node_modules"}});
+    BOOST_TEST(read_file(again / "node_modules/tiny/index.js") == "t");
+    BOOST_TEST(fs::file_size(again / "node_modules/next/index.js") == std::uintmax_t{2 << 20});
+
+    // The npm layers are not even opened by a restore that leaves node_modules alone; a base
+    // cannot keep a layer whose blob is gone.
+    for (const auto& layer : npm)
+        fs::remove(cache / "bases/blobs/sha256" / std::string(layer.digests.digest.hex()));
+    ScratchDir third;
+    earlier.restore({{"cargo/deps", third / "deps"}, {"npm/node_modules", third / "node_modules"}},
+                    nullptr, 1, {"npm/node_modules"});
+    BOOST_TEST(read_file(third / "deps/libsmall-4567cdef.rlib") == "s");
+    BOOST_CHECK_THROW(assemble::BaseCache(cache.path(), "app", "cargo-000000000003")
+                          .store({{"cargo/deps", third / "deps"}}, 1, record, npm),
+                      cairn::Error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -224,18 +224,29 @@ std::vector<BaseEntry> collect_entries(const std::vector<BasePart>& parts) {
     return entries;
 }
 
-// The layers of a base: each unit of at least kOwnLayerBytes, up to kMaxOwnLayers of the
-// largest, in a layer of its own; the rest (and the parts' own directories) spread over
-// kSharedLayers by a hash of the unit's name, which does not move when other units come or go.
-// Named by what they hold, in name order.
+// The layers of a base, made for each tool (cargo's parts, npm's) apart, so that no layer holds
+// both: a base made after a Cargo.lock change can keep an earlier base's npm layers as they are,
+// without unpacking them (BaseCache::store). For each tool, each unit of at least
+// kOwnLayerBytes, up to the tool's number of the largest, in a layer of its own; the rest (and
+// the parts' own directories) spread over the tool's shared layers by a hash of the unit's name,
+// which does not move when other units come or go. Named by what they hold, in name order. npm
+// has fewer: node_modules changes whole (npm ci), never one package at a time as crates do.
+struct ToolLayers {
+    std::string_view tool;  // the members' first component
+    std::size_t own;
+    std::size_t shared;
+};
 constexpr std::uintmax_t kOwnLayerBytes = 1 << 20;
-constexpr std::size_t kMaxOwnLayers = 40;
-constexpr std::size_t kSharedLayers = 8;
+constexpr std::array<ToolLayers, 2> kToolLayers{{{"cargo", 30, 6}, {"npm", 8, 4}}};
 
-std::map<std::string, std::vector<const BaseEntry*>> group_entries(
-    const std::vector<BaseEntry>& entries) {
+std::string_view tool_of_member(std::string_view name) {
+    return name.substr(0, name.find('/'));
+}
+
+void group_tool_entries(const std::vector<const BaseEntry*>& entries, const ToolLayers& tool,
+                        std::map<std::string, std::vector<const BaseEntry*>>& groups) {
     std::map<std::string, std::uintmax_t> unit_bytes;
-    for (const auto& entry : entries) unit_bytes[entry.unit] += entry.size;
+    for (const auto* entry : entries) unit_bytes[entry->unit] += entry->size;
     std::vector<std::pair<std::uintmax_t, std::string>> by_size;
     for (const auto& [unit, bytes] : unit_bytes) {
         if (!unit.empty() && bytes >= kOwnLayerBytes) by_size.emplace_back(bytes, unit);
@@ -243,21 +254,31 @@ std::map<std::string, std::vector<const BaseEntry*>> group_entries(
     std::sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) {
         return a.first != b.first ? a.first > b.first : a.second < b.second;
     });
-    if (by_size.size() > kMaxOwnLayers) by_size.resize(kMaxOwnLayers);
+    if (by_size.size() > tool.own) by_size.resize(tool.own);
     std::set<std::string> own;
     for (const auto& [bytes, unit] : by_size) own.insert(unit);
-
-    std::map<std::string, std::vector<const BaseEntry*>> groups;
-    for (const auto& entry : entries) {
+    for (const auto* entry : entries) {
         std::string group;
-        if (own.contains(entry.unit)) {
-            group = entry.unit;
+        if (own.contains(entry->unit)) {
+            group = entry->unit;
         } else {
-            auto digest = oci::Digest::of(entry.unit);
+            auto digest = oci::Digest::of(entry->unit);
             auto bucket = std::stoul(std::string(digest.hex().substr(0, 8)), nullptr, 16);
-            group = "shared-" + std::to_string(bucket % kSharedLayers);
+            group = "shared-" + std::string(tool.tool) + "-" + std::to_string(bucket % tool.shared);
         }
-        groups[group].push_back(&entry);
+        groups[group].push_back(entry);
+    }
+}
+
+std::map<std::string, std::vector<const BaseEntry*>> group_entries(
+    const std::vector<BaseEntry>& entries) {
+    std::map<std::string, std::vector<const BaseEntry*>> groups;
+    for (const auto& tool : kToolLayers) {
+        std::vector<const BaseEntry*> of_tool;
+        for (const auto& entry : entries) {
+            if (tool_of_member(entry.name) == tool.tool) of_tool.push_back(&entry);
+        }
+        group_tool_entries(of_tool, tool, groups);
     }
     return groups;
 }
@@ -478,6 +499,15 @@ std::vector<BasePart> base_parts(const BuildConfig& config, const fs::path& targ
         parts.push_back(
             {.member = "npm/node_modules", .directory = config.npm->dir / "node_modules"});
     return parts;
+}
+
+std::string_view base_layer_tool(std::string_view group) {
+    for (const auto& tool : kToolLayers) {
+        auto own = std::string(tool.tool) + ":";
+        auto shared = "shared-" + std::string(tool.tool) + "-";
+        if (group.starts_with(own) || group.starts_with(shared)) return tool.tool;
+    }
+    return {};
 }
 
 bool base_is_warm(const std::vector<BasePart>& parts) {

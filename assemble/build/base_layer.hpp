@@ -44,19 +44,26 @@ LayerDigests write_base_layer(const std::vector<BasePart>& parts, unsigned threa
 
 // One layer of a base made of several.
 struct BaseLayer {
-    std::string group;  // "cargo:tokio" for a crate of its own, "shared-3" for a shared layer
+    // "cargo:tokio" for a crate of its own, "shared-cargo-3" for a shared layer of crates,
+    // "npm:next" and "shared-npm-1" for npm's
+    std::string group;
     LayerDigests digests;
     // Kept as the last restore unpacked it: none of its files changed since (base_index.hpp),
     // so it was not read again.
     bool kept = false;
 };
 
+// The tool whose entries the layer of `group` holds ("cargo", "npm"), or empty for a group of
+// neither form (an earlier cairn's "shared-3" held both).
+std::string_view base_layer_tool(std::string_view group);
+
 // The base as several layers written into `store`, so that a crate that did not change keeps
-// its layer's digest and a registry moves only the layers that did: each crate (or npm
-// package) of at least 1 MiB, up to the 40 largest, in a layer of its own, the rest spread over
-// 8 shared layers by a hash of their names (at most 48 layers). In group name order. A group
-// that is a layer the last restore into `parts` unpacked, none of its files changed since, is
-// that layer again, its blob in `store` not read (the bytes are the same either way).
+// its layer's digest and a registry moves only the layers that did. No layer holds both tools'
+// entries. Each crate of at least 1 MiB, up to the 30 largest, in a layer of its own, the rest
+// spread over 6 shared layers by a hash of their names; npm's packages likewise, up to 8 and 4
+// (at most 48 layers in all). In group name order. A group that is a layer the last restore
+// into `parts` unpacked, none of its files changed since, is that layer again, its blob in
+// `store` not read (the bytes are the same either way).
 std::vector<BaseLayer> write_base_layers(const std::vector<BasePart>& parts, unsigned threads,
                                          oci::BlobStore& store);
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
+#include <map>
 #include <memory>
 
 #include "assemble/build/native_build.hpp"
@@ -420,6 +421,40 @@ BOOST_AUTO_TEST_CASE(the_workspace_output_stays_out_of_the_base) {
     BOOST_TEST(fs::exists(to / "fingerprint/fnv-1a2b3c/lib-fnv"));
     BOOST_TEST(!fs::exists(to / "deps/sample_server-4d5e6f"));
     BOOST_TEST(!fs::exists(to / "fingerprint/sample-4d5e6f"));
+}
+
+// cargo's and npm's entries never share a layer, big units and small, and the part directories
+// go with their tool: each layer, unpacked alone, writes into one tool's parts only.
+BOOST_AUTO_TEST_CASE(no_layer_holds_both_tools) {
+    ScratchDir from;
+    ScratchDir blobs;
+    cairn::oci::BlobStore store(blobs.path());
+    write_file(from / "deps/libbig-0123abcd.rlib", std::string(2 << 20, 'b'));
+    write_file(from / "node_modules/big/index.js", std::string(2 << 20, 'n'));
+    for (int i = 0; i < 12; ++i) {
+        auto n = std::to_string(i);
+        write_file(from / "deps" / ("libsmall" + n + "-89ab.rlib"), "s" + n);
+        write_file(from / "node_modules" / ("small" + n) / "index.js", "n" + n);
+    }
+    std::vector<assemble::BasePart> parts{{"cargo/deps", from / "deps"},
+                                          {"npm/node_modules", from / "node_modules"}};
+    auto layers = assemble::write_base_layers(parts, 1, store);
+    std::map<std::string, int> per_tool;
+    for (const auto& layer : layers) {
+        auto tool = std::string(assemble::base_layer_tool(layer.group));
+        BOOST_TEST_REQUIRE(!tool.empty(), layer.group);
+        ++per_tool[tool];
+        ScratchDir to;
+        auto blob = store.open(layer.digests.digest);
+        assemble::restore_base_layers({blob.get()},
+                                      {{"cargo/deps", to / "deps"},
+                                       {"npm/node_modules", to / "node_modules"}});
+        BOOST_TEST(fs::exists(to / "deps") == (tool == "cargo"), layer.group);
+        BOOST_TEST(fs::exists(to / "node_modules") == (tool == "npm"), layer.group);
+    }
+    BOOST_TEST(per_tool["cargo"] >= 2);  // its own and some shared
+    BOOST_TEST(per_tool["npm"] >= 2);
+    BOOST_TEST(assemble::base_layer_tool("shared-3").empty());  // an earlier cairn's: both
 }
 
 BOOST_AUTO_TEST_SUITE_END()

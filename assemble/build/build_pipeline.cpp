@@ -65,6 +65,9 @@ struct Build {
     std::vector<BasePart> parts;
     BaseRecord record;  // what the base of this build is made from (its labels)
     CargoUnits units;   // the units of the cargo build: what a new base keeps
+    // npm's layers of the nearest earlier base, which the new base keeps as they are (its
+    // node_modules is theirs, and this build does not unpack it): restore_nearest_base.
+    std::vector<BaseLayer> carried_npm_layers;
     // The npm step's key and, when it is skipped on a fresh checkout, its earlier UI layer.
     std::optional<StepInputs> npm_inputs;
     std::optional<LayerDigests> npm_layer;
@@ -345,6 +348,18 @@ std::optional<BaseCandidate> nearest_base(Build& build) {
     return best;
 }
 
+// npm's layers of a base, or none when one of its layers may hold both tools' entries (a base
+// of an earlier cairn): then node_modules is restored and packed again.
+std::vector<BaseLayer> npm_layers(const std::vector<BaseLayer>& layers) {
+    std::vector<BaseLayer> npm;
+    for (const auto& layer : layers) {
+        auto tool = base_layer_tool(layer.group);
+        if (tool.empty()) return {};
+        if (tool == "npm") npm.push_back(layer);
+    }
+    return npm;
+}
+
 // Starts the build from `nearest`: cargo then compiles only the crates whose inputs changed and
 // what depends on them. node_modules is kept only when node and package-lock.json are the
 // same; else it goes, and `npm ci` installs it. False (said) when the restore failed: the build
@@ -367,6 +382,11 @@ bool restore_nearest_base(Build& build, const BaseCandidate& nearest,
             for (const auto& part : build.parts) {
                 if (part.member.starts_with("npm/")) fs::remove_all(part.directory);
             }
+        } else if (build.config.npm && npm_step_skipped(build)) {
+            // The same node_modules, which this build does not use: the new base keeps the
+            // earlier one's npm layers as they are, and they are not unpacked here.
+            build.carried_npm_layers = npm_layers(from.layers());
+            if (!build.carried_npm_layers.empty()) left_alone = members_of(build.parts, "npm/");
         }
         restore_base(build, from, view, left_alone);
     } catch (const Error& error) {
@@ -378,8 +398,13 @@ bool restore_nearest_base(Build& build, const BaseCandidate& nearest,
     std::string what = std::to_string(nearest.near.shared_packages) + " of " +
                        std::to_string(build.record.cargo_packages.size()) + " crates";
     if (nearest.near.same_npm) what += " and node_modules";
+    what += " at the same version";
+    if (!build.carried_npm_layers.empty())
+        what += "; node_modules not restored, as " + npm_step_name(build) +
+                " is skipped: the new base keeps its " +
+                std::to_string(build.carried_npm_layers.size()) + " layers";
     build.say("base " + build.result.base_key + ": starting from the nearest earlier base " +
-              nearest.key + " (" + what + " at the same version)");
+              nearest.key + " (" + what + ")");
     return true;
 }
 
@@ -500,7 +525,10 @@ void store_base(Build& build, const BaseCache& cache) {
             };
         }
     }
-    auto layers = cache.store(parts, build.options.jobs, build.record);
+    if (!build.carried_npm_layers.empty()) {
+        std::erase_if(parts, [](const BasePart& part) { return part.member.starts_with("npm/"); });
+    }
+    auto layers = cache.store(parts, build.options.jobs, build.record, build.carried_npm_layers);
     std::int64_t bytes = 0;
     for (const auto& layer : layers) {
         bytes += layer.digests.size;
@@ -848,7 +876,8 @@ void run_app_build(Build& build, const std::optional<BuildView>& view, const Bas
     auto start = Clock::now();
     auto options = native_options(build, view);
     options.skip_npm = npm_step_skipped(build);
-    options.npm_install_for_base = base_plan.make;
+    // node_modules for a new base, unless the base keeps an earlier one's npm layers.
+    options.npm_install_for_base = base_plan.make && build.carried_npm_layers.empty();
     options.skip_cargo = build.cargo_layer.has_value();
     auto report = run_native_build(build.config, options, [&build](std::string_view line) {
         build.say(std::string(line));

@@ -199,3 +199,47 @@ expect_skipped "after the concurrent builds" "unchanged"
 for f in "$CAIRN_CACHE"/steps/npm-*; do
     assert_match "$(cat "$f")" '^sha256:[0-9a-f]{64} sha256:[0-9a-f]{64} [0-9]+ gzip$' "step record $f"
 done
+
+# A Cargo.lock change on a fresh agent whose UI is unchanged: the new base starts from agent
+# A's (the nearest) and keeps its npm layers as they are, unread; node_modules is not restored.
+# skopeo reads both bases from the registry: the npm layers are the same blobs, and the new
+# base's node_modules is whole (a UI edit then runs npm on it, with no npm ci).
+base_a=$(jq -r .base_key "$WORK/r.json")
+BUMPED=$WORK/agent-c/sample
+copy_sample "$BUMPED"
+sed -i 's|^\[dependencies\]$|[dependencies]\nlibc = "0.2"|' "$BUMPED/Cargo.toml"
+(cd "$BUMPED" && CARGO_HOME=$WORK/cargo-c cargo generate-lockfile --offline -q) ||
+    fail "cargo could not add libc to the sample's Cargo.lock"
+grep -q '^name = "libc"' "$BUMPED/Cargo.lock" || fail "libc is not in the changed Cargo.lock"
+calls_before=$(wc -l <"$WORK/npm.calls")
+PROJECT=$BUMPED CAIRN_CACHE=$WORK/cache-c CARGO_HOME=$WORK/cargo-c build "Cargo.lock changed, fresh agent"
+expect_skipped "Cargo.lock changed, fresh agent" "inputs unchanged since an earlier run"
+assert_eq 0 "$(tail -n +"$((calls_before + 1))" "$WORK/npm.calls" | grep -cE '^(ci|install|run)' || true)" \
+    "npm ci and npm run on the fresh agent after a Cargo.lock change"
+base_c=$(jq -r .base_key "$WORK/r.json")
+assert_ne "$base_a" "$base_c" "the base key after a Cargo.lock change"
+assert_eq "$base_a" "$(jq -r .base_nearest "$WORK/r.json")" "the nearest earlier base"
+assert_match "$(jq -r '.dependencies_compiled | join(", ")' "$WORK/r.json")" '^libc v[0-9.]+$' \
+    "the dependencies compiled after libc was added"
+assert_contains "$(cat "$ERR")" "node_modules not restored, as npm run build is skipped: the new base keeps its" \
+    "the progress says node_modules is kept unrestored"
+assert_absent "$BUMPED/ui/node_modules" "node_modules is not restored for the new base"
+npm_layers() {  # BASE-KEY: the digests of the base's npm layers, by its history
+    local ref=docker://$REGISTRY_HOST/sample-base:$1
+    paste <(skopeo inspect --tls-verify=false --config "$ref" | jq -r '.history[] | select(.empty_layer != true) | .created_by') \
+        <(skopeo inspect --tls-verify=false --raw "$ref" | jq -r '.layers[].digest') |
+        awk -F'\t' '$1 ~ /cairn base (npm:|shared-npm-)/ { print $2 }'
+}
+npm_a=$(npm_layers "$base_a")
+[[ -n $npm_a ]] || fail "agent A's base has no npm layer"
+assert_eq "$npm_a" "$(npm_layers "$base_c")" "the new base's npm layers"
+skopeo copy -q --src-tls-verify=false "docker://$REGISTRY_HOST/sample-base:$base_c" \
+    "oci:$WORK/base-c:new" || fail "skopeo could not copy the new base"
+assert_image_consistent "$WORK/base-c" new
+echo "/* agent c */" >>"$BUMPED/ui/src/style.css"
+calls_before=$(wc -l <"$WORK/npm.calls")
+PROJECT=$BUMPED CAIRN_CACHE=$WORK/cache-c CARGO_HOME=$WORK/cargo-c build "Cargo.lock changed, then a UI edit"
+expect_ran "Cargo.lock changed, then a UI edit" "no earlier run"
+assert_exists "$BUMPED/ui/node_modules/.cairn-package-lock" "node_modules restored from the new base"
+assert_eq 0 "$(tail -n +"$((calls_before + 1))" "$WORK/npm.calls" | grep -cE '^(ci|install)' || true)" \
+    "npm ci on node_modules from the new base"

@@ -392,6 +392,7 @@ bool restore_nearest_base(Build& build, const BaseCandidate& nearest,
     } catch (const Error& error) {
         build.say("warning: the earlier base " + nearest.key + " could not be restored (" +
                   error.what() + ")");
+        build.carried_npm_layers.clear();  // the build starts from nothing, npm's part too
         return false;
     }
     build.result.base_nearest = nearest.key;

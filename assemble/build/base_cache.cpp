@@ -203,17 +203,13 @@ std::uint64_t BaseCache::restore(const std::vector<BasePart>& parts, oci::Meter*
         std::vector<ByteSource*> sources;
         // What each layer is, so that the next base made here keeps those nobody changed.
         std::vector<LayerDigests> digests;
-        bool described = true;
         for (auto i : read) {
             blobs.push_back(std::make_unique<oci::MeteredSource>(
                 source.open_blob(image.manifest.layers[i]), meter));
             sources.push_back(blobs.back().get());
-            if (layers[i].digests)
-                digests.push_back(*layers[i].digests);
-            else
-                described = false;
+            if (layers[i].digests) digests.push_back(*layers[i].digests);
         }
-        if (!described) digests.clear();
+        if (digests.size() != sources.size()) digests.clear();
         return restore_base_layers(sources, parts, threads, digests, left_alone);
     } catch (const Error& e) {
         // Half a restore would look warm to the next run (base_is_warm): none at all is safe.
